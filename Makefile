@@ -1,0 +1,29 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed  ## set up and run the embedded default (API + demo county, in memory)
+	$(BIN)/gridhub run --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
+
+test: $(VENV)/.installed  ## set up and run the whole suite
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/test.sh
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed
+	$(BIN)/python scripts/bench/intake.py
+
+clean:
+	rm -rf $(VENV) .coverage htmlcov test-artifacts

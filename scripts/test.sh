@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's test command runs this (through `make test`): lint, then the whole suite.
+# Starts a throwaway redis-server when nothing listens on 127.0.0.1:6379 (Celery tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+redis_pid=""
+if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  if command -v redis-server >/dev/null; then
+    redis-server --port 6379 --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+      --loglevel warning & redis_pid=$!
+    trap '[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true' EXIT
+  else
+    echo "note: no Redis on 127.0.0.1:6379 and no redis-server to start" >&2
+  fi
+fi
+
+ruff check .
+python -m pytest --cov --cov-report=term:skip-covered "$@"
+python -m coverage report --include='workflows/*' --fail-under=100 >/dev/null \
+  || { echo "workflows/ must keep 100 % branch coverage" >&2; python -m coverage report --include='workflows/*' -m; exit 1; }

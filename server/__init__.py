@@ -1,0 +1,92 @@
+"""gridhub: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
+
+from server.config import Config, TestConfig, from_env
+from server.errors import UnsupportedMediaType
+from server.extensions.api import SHANGHAI, init_api
+from server.extensions.db import init_db, ping
+
+JSON_BODY = ("application/json",)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """ISO-8601 times in Asia/Shanghai, ObjectIds as strings; keeps Chinese readable."""
+
+    ensure_ascii = False
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime):
+            return (o if o.tzinfo else o.replace(tzinfo=UTC)).astimezone(SHANGHAI).isoformat()
+        if isinstance(o, ObjectId):
+            return str(o)
+        return DefaultJSONProvider.default(o)
+
+
+def create_app(config: type[Config] | None = None, override: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config class, then GRIDHUB_* env vars, then `override`."""
+    app = Flask(__name__)
+    app.json_provider_class = JSONProvider
+    app.json = JSONProvider(app)
+    app.config.from_object(config or Config)
+    if not app.testing:
+        app.config.update(from_env())
+    app.config.update(override or {})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    init_db(app)
+    from server.auth.tokens import KeyRing
+
+    app.extensions["gridhub_keyring"] = KeyRing()
+    api = init_api(app)
+    from server.auth.views import blp as auth_blp
+    from server.auth.views import wellknown
+    from server.cases.views import blp as cases_blp
+
+    for blueprint in (auth_blp, wellknown, cases_blp):
+        api.register_blueprint(blueprint)
+    app.before_request(_limit_body)
+    _add_health_routes(app)
+    return app
+
+
+def _limit_body() -> None:
+    """Refuse bodies of a type the endpoint does not take; cap their size per kind (413)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    from flask import current_app
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    accepted = getattr(getattr(view, "view_class", None), "body_types", JSON_BODY)
+    multipart = "multipart/form-data" in accepted
+    request.max_content_length = (current_app.config["MAX_CONTENT_LENGTH"] if multipart
+                                  else current_app.config["MAX_JSON_BYTES"])
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
+    if has_body and request.mimetype not in accepted:
+        raise UnsupportedMediaType(f"请求体须为 {' 或 '.join(accepted)}",
+                                   reason="unsupported_media_type", accepted=list(accepted))
+
+
+def _add_health_routes(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():
+        ready = ping()
+        body = {"status": "ok" if ready else "unavailable", "database": ready,
+                "database_embedded": app.config["DB_EMBEDDED"]}
+        return body, (200 if ready else 503)
+
+
+__all__ = ["create_app", "Config", "TestConfig"]

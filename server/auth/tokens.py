@@ -1,0 +1,121 @@
+"""Access tokens: signing keys kept in the database, JWT issue and verification (DESIGN §7)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from flask import current_app
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from server.auth.models import SigningKey
+from server.errors import Unauthorized
+
+ALLOWED_ALGORITHMS = ("ES256", "RS256")
+
+
+class KeyRing:
+    """Per-process cache of our keys: the one we sign with, and public keys by kid."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._signing: tuple[str, str, Any] | None = None  # kid, alg, private key
+        self._public: dict[str, tuple[str, Any]] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._signing = None
+            self._public.clear()
+
+    def signing_key(self, alg: str) -> tuple[str, str, Any]:
+        with self._lock:
+            if self._signing is None or self._signing[1] != alg:
+                doc = SigningKey.objects(active=True, alg=alg).order_by("-created_at").first()
+                if doc is None:
+                    doc = _generate_key(alg)
+                private = serialization.load_pem_private_key(doc.private_pem.encode(), None)
+                self._signing = (doc.kid, doc.alg, private)
+            return self._signing
+
+    def public_key(self, kid: str) -> tuple[str, Any] | None:
+        with self._lock:
+            if kid not in self._public:
+                doc = SigningKey.objects(kid=kid).first()
+                if doc is None:
+                    return None
+                algorithm = ECAlgorithm if doc.alg == "ES256" else RSAAlgorithm
+                self._public[kid] = (doc.alg, algorithm.from_jwk(doc.public_jwk))
+            return self._public[kid]
+
+
+def _generate_key(alg: str) -> SigningKey:
+    if alg == "ES256":
+        private = ec.generate_private_key(ec.SECP256R1())
+        jwk = ECAlgorithm.to_jwk(private.public_key(), as_dict=True)
+    else:
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        jwk = RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
+    kid = secrets.token_urlsafe(12)
+    jwk.update({"kid": kid, "alg": alg, "use": "sig"})
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    return SigningKey(kid=kid, alg=alg, private_pem=pem, public_jwk=jwk).save(force_insert=True)
+
+
+def keyring() -> KeyRing:
+    return current_app.extensions["gridhub_keyring"]
+
+
+def issue_access_token(*, subject: str, claims: dict[str, Any]) -> tuple[str, int]:
+    """Sign an access token for `subject`; return it with its lifetime in seconds."""
+    config = current_app.config
+    kid, alg, private = keyring().signing_key(config["JWT_ALGORITHM"])
+    now = int(time.time())
+    ttl = config["ACCESS_TOKEN_TTL"]
+    payload = {
+        **claims,
+        "iss": config["JWT_ISSUER"],
+        "aud": config["JWT_AUDIENCE"],
+        "sub": subject,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl,
+        "jti": secrets.token_urlsafe(16),
+    }
+    return jwt.encode(payload, private, algorithm=alg, headers={"kid": kid}), ttl
+
+
+def verify_access_token(token: str) -> dict[str, Any]:
+    """Claims of a valid access token of ours; Unauthorized for anything else."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("令牌格式无效", reason="invalid_token") from exc
+    kid = header.get("kid")
+    alg = header.get("alg")
+    if alg not in ALLOWED_ALGORITHMS or not isinstance(kid, str):
+        raise Unauthorized("令牌算法或密钥标识无效", reason="invalid_token")
+    known = keyring().public_key(kid)
+    if known is None or known[0] != alg:
+        raise Unauthorized("令牌签名密钥未知", reason="invalid_token")
+    config = current_app.config
+    try:
+        return jwt.decode(
+            token, known[1], algorithms=[known[0]], audience=config["JWT_AUDIENCE"],
+            issuer=config["JWT_ISSUER"], leeway=config["JWT_LEEWAY"],
+            options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("令牌已过期", reason="token_expired") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("令牌无效", reason="invalid_token") from exc
+
+
+def jwks() -> dict[str, Any]:
+    """The published public keys."""
+    return {"keys": [doc.public_jwk for doc in SigningKey.objects().order_by("-created_at")]}

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from server.auth import service
+from server.auth.principals import authenticate
+from server.auth.schemas import JwksSchema, MeSchema, TokenRequestSchema, TokenResponseSchema
+from server.auth.tokens import jwks
+from server.extensions.api import Blueprint
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与身份")
+wellknown = Blueprint("wellknown", __name__, url_prefix="/.well-known",
+                      description="公开密钥")
+
+
+@blp.route("/auth/token")
+class Token(MethodView):
+    body_types = ("application/json", "application/x-www-form-urlencoded")
+
+    @blp.arguments(TokenRequestSchema, location="json_or_form")
+    @blp.response(200, TokenResponseSchema)
+    @blp.errors(400, 401, 413, 415)
+    def post(self, body):
+        """Obtain an access token (password grant)."""
+        return service.password_grant(username=body["username"], password=body["password"])
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.secured()
+    @blp.response(200, MeSchema)
+    def get(self):
+        """Who the token belongs to."""
+        principal = authenticate()
+        return {"id": principal.id, "kind": principal.kind, "name": principal.name,
+                "roles": sorted(principal.roles), "org": principal.org,
+                "org_kind": principal.org_kind, "grids": sorted(principal.grids)}
+
+
+@wellknown.route("/jwks.json")
+class Jwks(MethodView):
+    @wellknown.response(200, JwksSchema)
+    def get(self):
+        """The public keys that verify our access tokens."""
+        return jwks()

@@ -1,0 +1,140 @@
+"""Photos: checked by content with Pillow, EXIF stripped, thumbnailed, stored in GridFS."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+import gridfs
+from bson import ObjectId
+from flask import current_app
+from mongoengine import DateTimeField, Document, IntField, ObjectIdField, StringField
+from mongoengine.connection import get_db
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from server.auth.models import utcnow
+from server.errors import NotFound, PayloadTooLarge, Unprocessable
+
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+MAX_PER_CASE = 9
+
+
+class Attachment(Document):
+    owner = StringField(required=True)  # principal key of the uploader
+    case = ObjectIdField()  # None until a case references it
+    content_type = StringField(required=True, choices=tuple(FORMATS.values()))
+    size = IntField(required=True)
+    width = IntField(required=True)
+    height = IntField(required=True)
+    sha256 = StringField(required=True)
+    file_id = ObjectIdField(required=True)
+    thumbnail_id = ObjectIdField(required=True)
+    created_at = DateTimeField(default=utcnow)
+
+    meta = {"collection": "attachments", "indexes": ["case", ("owner", "case")]}
+
+
+@dataclass(frozen=True)
+class Processed:
+    content: bytes
+    content_type: str
+    width: int
+    height: int
+    thumbnail: bytes
+
+
+def process_image(data: bytes, *, max_bytes: int, max_pixels: int, thumb_px: int) -> Processed:
+    """Check an upload is a real JPEG/PNG/WebP photo; re-encode it without metadata."""
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"图片不能超过 {max_bytes // (1024 * 1024)} MB", reason="file_too_large")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                fmt = probe.format
+                width, height = probe.size
+                if fmt not in FORMATS:
+                    raise Unprocessable("仅支持 JPEG、PNG、WebP 图片", reason="unsupported_image")
+                if width * height > max_pixels:
+                    raise Unprocessable("图片像素过多", reason="image_too_large")
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                image = ImageOps.exif_transpose(image)
+                content = _encode(image, fmt)
+                thumb = image.copy()
+                thumb.thumbnail((thumb_px, thumb_px))
+                thumbnail = _encode(thumb, "JPEG")
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
+            OSError, SyntaxError, ValueError) as exc:
+        raise Unprocessable("文件不是有效的图片", reason="invalid_image") from exc
+    return Processed(content, FORMATS[fmt], image.width, image.height, thumbnail)
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    """Re-encode without EXIF, XMP or ICC-embedded metadata (GPS included)."""
+    out = io.BytesIO()
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    options = {"quality": 88} if fmt in ("JPEG", "WEBP") else {}
+    clean.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def _fs() -> gridfs.GridFS:
+    return gridfs.GridFS(get_db(), collection="files")
+
+
+def store(*, owner: str, data: bytes, case_id: ObjectId | None = None) -> Attachment:
+    """Process and store one uploaded photo."""
+    config = current_app.config
+    processed = process_image(data, max_bytes=config["MAX_UPLOAD_BYTES"],
+                              max_pixels=config["MAX_IMAGE_PIXELS"],
+                              thumb_px=config["THUMBNAIL_PX"])
+    fs = _fs()
+    file_id = fs.put(processed.content, content_type=processed.content_type)
+    thumbnail_id = fs.put(processed.thumbnail, content_type="image/jpeg")
+    try:
+        return Attachment(
+            owner=owner, case=case_id, content_type=processed.content_type,
+            size=len(processed.content), width=processed.width, height=processed.height,
+            sha256=hashlib.sha256(processed.content).hexdigest(), file_id=file_id,
+            thumbnail_id=thumbnail_id,
+        ).save(force_insert=True)
+    except Exception:
+        fs.delete(file_id)
+        fs.delete(thumbnail_id)
+        raise
+
+
+def read(attachment: Attachment, *, thumbnail: bool = False) -> bytes:
+    try:
+        return _fs().get(attachment.thumbnail_id if thumbnail else attachment.file_id).read()
+    except gridfs.NoFile as exc:
+        raise NotFound("图片文件不存在", reason="file_missing") from exc
+
+
+def check_attachable(*, ids: list[str], owner: str, case_id: ObjectId | None) -> list[ObjectId]:
+    """The ids as ObjectIds, if each is the owner's unattached upload or already on this case."""
+    if len(ids) > MAX_PER_CASE:
+        raise Unprocessable(f"图片最多 {MAX_PER_CASE} 张", reason="too_many_attachments")
+    oids = [ObjectId(i) for i in dict.fromkeys(ids)]
+    found = {
+        a.id for a in Attachment.objects(id__in=oids).only("id", "owner", "case")
+        if (a.case is None and a.owner == owner) or (case_id is not None and a.case == case_id)
+    }
+    missing = [str(i) for i in oids if i not in found]
+    if missing:
+        raise Unprocessable("图片不存在或不可引用", reason="invalid_attachments",
+                            attachments=missing)
+    return oids
+
+
+def attach(*, ids: list[ObjectId], case_id: ObjectId) -> None:
+    """Bind uploaded photos to a case (those already bound are left as they are)."""
+    if ids:
+        Attachment.objects(id__in=ids, case=None).update(set__case=case_id)

@@ -1,0 +1,92 @@
+"""The case document (DESIGN §4). Transitions write it through one conditional update."""
+
+from __future__ import annotations
+
+from mongoengine import (
+    BooleanField,
+    DateTimeField,
+    DictField,
+    Document,
+    IntField,
+    ListField,
+    PointField,
+    StringField,
+)
+
+from server.auth.models import utcnow
+from workflows.case_machine import PRIORITIES, State
+
+
+class Case(Document):
+    code = StringField(required=True, unique=True)
+    status = StringField(required=True, choices=[s.value for s in State])
+    category = StringField(required=True)
+    priority = StringField(required=True, choices=PRIORITIES, default="normal")
+    source = StringField(required=True, choices=("grid_worker", "resident", "client"))
+    description = StringField(required=True, max_length=4000)
+    location = PointField(required=True, auto_index=False)  # GeoJSON [lng, lat], WGS84
+    address = StringField(max_length=200)
+    region_path = ListField(StringField())  # county, town, community, grid
+    grid = StringField()
+    department = StringField()
+    assignee = StringField()  # user id
+    reporter = StringField(required=True)  # principal key, "user:<id>" or "client:<id>"
+    reporter_name = StringField()
+    attachments = ListField(StringField())
+    deadlines = DictField()
+    version = IntField(required=True, default=1)
+    history = ListField(DictField())
+
+    result = StringField()
+    self_handled = BooleanField(default=False)
+    merged_into = StringField()
+    supervision_level = IntField(default=0)
+    extension = DictField(null=True)
+    suspension = DictField(null=True)
+    evaluation = DictField(null=True)
+    rework_count = IntField(default=0)
+    return_count = IntField(default=0)
+    redispatch_count = IntField(default=0)
+    reopen_count = IntField(default=0)
+    extension_count = IntField(default=0)
+    supervise_count = IntField(default=0)
+
+    accepted_at = DateTimeField()
+    dispatched_at = DateTimeField()
+    signed_at = DateTimeField()
+    handled_at = DateTimeField()
+    returned_at = DateTimeField()
+    closed_at = DateTimeField()
+    ended_at = DateTimeField()
+
+    # "<principal key>|<Idempotency-Key>", and a hash of the body it was first sent with.
+    idempotency_key = StringField()
+    idempotency_hash = StringField()
+    created_at = DateTimeField(required=True, default=utcnow)
+    updated_at = DateTimeField(required=True, default=utcnow)
+
+    meta = {
+        "collection": "cases",
+        "indexes": [
+            {"fields": ["idempotency_key"], "unique": True, "sparse": True},
+            ("region_path", "-created_at"),
+            ("status", "-created_at"),
+            ("department", "status"),
+            ("grid", "status"),
+            "category",
+            "priority",
+            "source",
+            "assignee",
+            "reporter",
+            "-created_at",
+        ],
+    }
+
+
+class Counter(Document):
+    """Atomic sequences: case codes per region and day, stamps."""
+
+    id = StringField(primary_key=True)
+    seq = IntField(default=0)
+
+    meta = {"collection": "counters"}

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from server.extensions.api import LocalDateTime, Schema, object_id_field
+from workflows.case_machine import PRIORITIES, RATINGS, STATE_LABELS, State
+
+_text = fields.String
+
+
+class LocationSchema(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
+    # gcj02/bd09 conversion comes with the grids issue; until then only WGS84 is accepted.
+    coord_system = fields.String(load_default="wgs84", validate=validate.OneOf(["wgs84"]))
+
+
+class CaseCreateSchema(Schema):
+    category = _text(required=True, validate=validate.Length(1, 12))
+    description = _text(required=True, validate=validate.Length(1, 4000))
+    location = fields.Nested(LocationSchema, required=True)
+    address = _text(validate=validate.Length(0, 200))
+    priority = _text(load_default="normal", validate=validate.OneOf(PRIORITIES))
+    attachments = fields.List(object_id_field(), validate=validate.Length(0, 9), load_default=list)
+
+
+class TransitionSchema(Schema):
+    action = _text(required=True, validate=validate.Length(1, 40))
+    note = _text(validate=validate.Length(0, 1000))
+    reason = _text(validate=validate.Length(1, 500))
+    department = _text(validate=validate.Length(1, 42))
+    assignee = object_id_field()
+    primary = object_id_field()
+    result = _text(validate=validate.Length(1, 4000))
+    attachments = fields.List(object_id_field(), validate=validate.Length(1, 9))
+    until = LocalDateTime()
+    duration_wd = fields.Integer(strict=True, validate=validate.Range(1, 60))
+    rating = _text(validate=validate.OneOf(RATINGS))
+    level = fields.Integer(strict=True, validate=validate.Range(1, 2))
+    category = _text(validate=validate.Length(1, 12))
+    priority = _text(validate=validate.OneOf(PRIORITIES))
+
+
+class CaseListArgsSchema(Schema):
+    status = _text(validate=validate.OneOf([s.value for s in State]))
+    category = _text(validate=validate.Length(1, 12))
+    priority = _text(validate=validate.OneOf(PRIORITIES))
+    source = _text(validate=validate.OneOf(["grid_worker", "resident", "client"]))
+    region = _text(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"))
+    grid = _text(validate=validate.Regexp(r"^\d{15}$"))
+    department = _text(validate=validate.Length(1, 42))
+    assignee = object_id_field()
+    mine = fields.Boolean()
+    created_from = LocalDateTime()
+    created_to = LocalDateTime()
+    q = _text(validate=validate.Length(1, 100))
+
+
+class PointOutSchema(Schema):
+    lat = fields.Float()
+    lng = fields.Float()
+
+
+class ReporterSchema(Schema):
+    key = _text()
+    name = _text()
+
+
+class CaseSchema(Schema):
+    id = _text()
+    code = _text()
+    status = _text()
+    status_label = fields.Method("_status_label")
+    category = _text()
+    priority = _text()
+    source = _text()
+    description = _text()
+    location = fields.Method("_location", metadata={"description": "{lat, lng} WGS84"})
+    address = _text(allow_none=True)
+    region_path = fields.List(_text())
+    grid = _text(allow_none=True)
+    department = _text(allow_none=True)
+    assignee = _text(allow_none=True)
+    reporter = fields.Method("_reporter")
+    attachments = fields.List(_text())
+    deadlines = fields.Dict()
+    version = fields.Integer()
+    result = _text(allow_none=True)
+    merged_into = _text(allow_none=True)
+    supervision_level = fields.Integer()
+    extension = fields.Dict(allow_none=True)
+    suspension = fields.Dict(allow_none=True)
+    evaluation = fields.Dict(allow_none=True)
+    rework_count = fields.Integer()
+    return_count = fields.Integer()
+    accepted_at = LocalDateTime(allow_none=True)
+    dispatched_at = LocalDateTime(allow_none=True)
+    signed_at = LocalDateTime(allow_none=True)
+    handled_at = LocalDateTime(allow_none=True)
+    closed_at = LocalDateTime(allow_none=True)
+    created_at = LocalDateTime()
+    updated_at = LocalDateTime()
+
+    def _status_label(self, case) -> str:
+        return STATE_LABELS[State(case.status)]
+
+    def _location(self, case) -> dict:
+        location = case.location
+        lng, lat = location["coordinates"] if isinstance(location, dict) else location
+        return {"lat": lat, "lng": lng}
+
+    def _reporter(self, case) -> dict:
+        return {"key": case.reporter, "name": case.reporter_name}
+
+
+class HistoryEntrySchema(Schema):
+    seq = fields.Integer()
+    action = _text()
+    from_state = _text(data_key="from", attribute="from", allow_none=True)
+    to = _text()
+    actor = fields.Dict()
+    note = _text(allow_none=True)
+    payload = fields.Dict()
+    at = LocalDateTime()
+
+
+class ActionDescriptionSchema(Schema):
+    name = _text()
+    label = _text()
+    required = fields.List(_text())
+    one_of = fields.List(_text())
+    optional = fields.List(_text())
+
+
+class ActionsSchema(Schema):
+    status = _text()
+    version = fields.Integer()
+    actions = fields.List(fields.Nested(ActionDescriptionSchema))
+
+
+class AttachmentSchema(Schema):
+    id = _text()
+    case = _text(allow_none=True)
+    content_type = _text()
+    size = fields.Integer()
+    width = fields.Integer()
+    height = fields.Integer()
+    sha256 = _text()
+    created_at = LocalDateTime()
+
+
+class UploadSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})

@@ -1,0 +1,291 @@
+"""Case service: report, read, list and transition cases (DESIGN §4)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bson import ObjectId
+from flask import current_app
+from mongoengine import Q
+from mongoengine.errors import NotUniqueError
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from server.auth.models import User
+from server.auth.principals import Principal
+from server.cases import attachments
+from server.cases.models import Case, Counter
+from server.catalog.models import Category
+from server.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
+from server.grids import service as grids
+from workflows import case_machine as machine
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SOURCE_BY_ROLE = {"grid_worker": "grid_worker", "resident": "resident"}
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def scope_filter(principal: Principal) -> Q:
+    """The cases a principal may see (data scope); the one place this rule lives."""
+    if principal.has_role("admin"):
+        return Q()
+    clauses = []
+    if principal.has_role("dispatcher", "supervisor") and principal.org_kind == "region":
+        clauses.append(Q(region_path=principal.org))
+    if principal.has_role("handler") and principal.org_kind == "department":
+        clauses.append(Q(department=principal.org))
+    if principal.has_role("grid_worker") and principal.grids:
+        clauses.append(Q(grid__in=sorted(principal.grids)))
+    clauses.append(Q(reporter=principal.key))
+    combined = clauses[0]
+    for clause in clauses[1:]:
+        combined |= clause
+    return combined
+
+
+def next_code(*, region6: str, now: datetime) -> str:
+    """`{region6}-{yyyymmdd}-{seq6}` from an atomic per-region, per-day counter."""
+    day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
+    counters = Counter._get_collection()
+    key = f"case:{region6}:{day}"
+    for attempt in range(2):  # two concurrent upserts of a new counter: one retries
+        try:
+            doc = counters.find_one_and_update({"_id": key}, {"$inc": {"seq": 1}}, upsert=True,
+                                               return_document=ReturnDocument.AFTER)
+            break
+        except DuplicateKeyError:
+            if attempt:
+                raise
+    return f"{region6}-{day}-{doc['seq']:06d}"
+
+
+def _body_hash(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(key: str, body_hash: str) -> Case | None:
+    existing = Case.objects(idempotency_key=key).first()
+    if existing is not None and existing.idempotency_hash != body_hash:
+        raise Unprocessable("该 Idempotency-Key 已用于内容不同的请求", reason="idempotency_mismatch")
+    return existing
+
+
+def _leaf_category(code: str) -> Category:
+    category = Category.objects(code=code, active=True).first()
+    if category is None or category.level != 2:
+        raise Unprocessable("案件类别不存在或不可用（须为小类）", reason="unknown_category",
+                            fields={"category": ["未知类别"]})
+    return category
+
+
+def report(*, principal: Principal, data: dict[str, Any],
+           idempotency_key: str | None = None) -> tuple[Case, bool]:
+    """File a new case; return it and whether it was created (False: an idempotent replay)."""
+    source = next((SOURCE_BY_ROLE[r] for r in sorted(principal.roles) if r in SOURCE_BY_ROLE), None)
+    if principal.kind != "user" or source is None:
+        raise Forbidden("当前角色不能上报案件", reason="forbidden", why="role_not_allowed")
+    key = f"{principal.key}|{idempotency_key}" if idempotency_key else None
+    body_hash = _body_hash(data)
+    if key and (existing := _replay(key, body_hash)) is not None:
+        return existing, False
+
+    _leaf_category(data["category"])
+    location = data["location"]
+    located = grids.locate(lng=location["lng"], lat=location["lat"])
+    if located is None:
+        raise Unprocessable("该位置不在任何网格内", reason="outside_grids")
+    attachment_ids = attachments.check_attachable(ids=data["attachments"], owner=principal.key,
+                                                  case_id=None)
+    now = now_utc()
+    case = Case(
+        code=next_code(region6=located.grid[:6], now=now),
+        status=machine.State.REPORTED.value,
+        category=data["category"], priority=data["priority"], source=source,
+        description=data["description"], address=data.get("address"),
+        location=[location["lng"], location["lat"]],
+        region_path=list(located.region_path), grid=located.grid,
+        reporter=principal.key, reporter_name=principal.name,
+        attachments=[str(i) for i in attachment_ids],
+        history=[machine.report_entry(principal.actor(), now=now)],
+        idempotency_key=key, idempotency_hash=body_hash if key else None,
+        created_at=now, updated_at=now,
+    )
+    try:
+        case.save(force_insert=True)
+    except NotUniqueError:
+        # A concurrent request with the same Idempotency-Key won the insert.
+        if key and (existing := _replay(key, body_hash)) is not None:
+            return existing, False
+        raise
+    attachments.attach(ids=attachment_ids, case_id=case.id)
+    return case, True
+
+
+def get(*, principal: Principal, case_id: ObjectId) -> Case:
+    """A case the principal may see; NotFound otherwise (existence is not revealed)."""
+    case = Case.objects(Q(id=case_id) & scope_filter(principal)).exclude("history").first()
+    if case is None:
+        raise NotFound("案件不存在", reason="not_found")
+    return case
+
+
+def history(*, principal: Principal, case_id: ObjectId) -> list[dict[str, Any]]:
+    """The append-only history of a visible case, oldest first."""
+    case = Case.objects(Q(id=case_id) & scope_filter(principal)).only("history").first()
+    if case is None:
+        raise NotFound("案件不存在", reason="not_found")
+    return case.history
+
+
+def list_cases(*, principal: Principal, filters: dict[str, Any]):
+    """A QuerySet of the visible cases matching the filters, newest first."""
+    query = scope_filter(principal)
+    for name in ("status", "category", "priority", "source", "grid", "department", "assignee"):
+        if name in filters:
+            query &= Q(**{name: filters[name]})
+    if "region" in filters:
+        query &= Q(region_path=filters["region"])
+    if filters.get("mine"):
+        query &= Q(reporter=principal.key) | Q(assignee=principal.id)
+    if "created_from" in filters:
+        query &= Q(created_at__gte=filters["created_from"])
+    if "created_to" in filters:
+        query &= Q(created_at__lt=filters["created_to"])
+    if "q" in filters:
+        # mongoengine escapes the text for the regex it builds: metacharacters match literally.
+        query &= Q(code__icontains=filters["q"]) | Q(description__icontains=filters["q"])
+    return Case.objects(query).exclude("history").order_by("-created_at", "-id")
+
+
+def _policy() -> machine.Policy:
+    config = current_app.config
+    return machine.Policy(evaluation_window=timedelta(days=config["EVALUATION_WINDOW_DAYS"]),
+                          reopen_window=timedelta(days=config["REOPEN_WINDOW_DAYS"]))
+
+
+def _snapshot(case: Case) -> machine.CaseSnapshot:
+    # Every write adds exactly one history entry and one version: the last seq is the version.
+    self_handle = False
+    if case.status == machine.State.REPORTED:
+        category = Category.objects(code=case.category).only("self_handle_allowed").first()
+        self_handle = bool(category and category.self_handle_allowed)
+    suspension = case.suspension or {}
+    return machine.CaseSnapshot(
+        status=machine.State(case.status), last_seq=case.version, reporter=case.reporter,
+        grid=case.grid, department=case.department, self_handle_allowed=self_handle,
+        suspended_from=machine.State(suspension["from"]) if suspension.get("from") else None,
+        extension_pending=(case.extension or {}).get("status") == "pending",
+        supervision_level=case.supervision_level or 0,
+        closed_at=_aware(case.closed_at), evaluated=bool(case.evaluation),
+    )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def allowed(*, principal: Principal, case_id: ObjectId) -> tuple[Case, list[str]]:
+    """A visible case and the actions the principal may take on it now."""
+    case = get(principal=principal, case_id=case_id)
+    names = machine.allowed_actions(_snapshot(case), principal.actor(), now=now_utc(),
+                                    policy=_policy())
+    return case, names
+
+
+def _check_references(principal: Principal, case: Case, action: str,
+                      payload: dict[str, Any]) -> list[ObjectId]:
+    """Validate what the payload points at; return attachment ids to bind to the case."""
+    if "department" in payload and grids.get_department(code=payload["department"]) is None:
+        raise Unprocessable("部门不存在", reason="unknown_department",
+                            fields={"department": ["未知部门"]})
+    if payload.get("assignee"):
+        assignee = User.objects(id=payload["assignee"], role="handler",
+                                org=payload.get("department") or case.department,
+                                active=True).first()
+        if assignee is None:
+            raise Unprocessable("指定的处置人员不属于该部门", reason="invalid_assignee")
+    if "category" in payload:
+        _leaf_category(payload["category"])
+    if action == "merge":
+        primary = Case.objects(Q(id=payload["primary"]) & scope_filter(principal)).only(
+            "status").first()
+        if (primary is None or primary.id == case.id
+                or machine.State(primary.status) not in machine.OPEN_STATES):
+            raise Unprocessable("主案件不存在、未办结或即为本案件", reason="invalid_primary")
+    if "attachments" in payload:
+        return attachments.check_attachable(ids=payload["attachments"], owner=principal.key,
+                                            case_id=case.id)
+    return []
+
+
+def apply_transition(*, principal: Principal, case_id: ObjectId, action: str,
+                     payload: dict[str, Any], if_match: set[str] | None = None) -> Case:
+    """Apply one workflow action in one conditional atomic update (state, version, history)."""
+    case = get(principal=principal, case_id=case_id)
+    if if_match is not None and str(case.version) not in if_match and "*" not in if_match:
+        raise PreconditionFailed("案件已被他人修改，请刷新后重试", reason="stale_version",
+                                 current_version=case.version)
+    now = now_utc()
+    try:
+        outcome = machine.apply(_snapshot(case), action, principal.actor(), payload,
+                                now=now, policy=_policy())
+    except machine.Forbidden as exc:
+        raise Forbidden(exc.message, reason="forbidden", why=exc.details["why"]) from exc
+    except machine.InvalidTransition as exc:
+        raise Conflict(exc.message, reason=exc.reason, status=case.status,
+                       allowed=exc.details.get("allowed", [])) from exc
+    except machine.PayloadError as exc:
+        raise Unprocessable(exc.message, reason=exc.reason,
+                            fields=exc.details.get("errors", {})) from exc
+    attachment_ids = _check_references(principal, case, action, payload)
+
+    update: dict[str, Any] = {
+        "$set": {"status": outcome.to_state.value, "updated_at": now, **outcome.set_fields},
+        "$inc": {"version": 1, **outcome.inc_fields},
+        "$push": {"history": outcome.entry},
+    }
+    if attachment_ids:
+        update["$addToSet"] = {"attachments": {"$each": [str(i) for i in attachment_ids]}}
+    raw = Case._get_collection().find_one_and_update(
+        {"_id": case.id, "version": case.version}, update,
+        projection={"history": False}, return_document=ReturnDocument.AFTER)
+    if raw is None:
+        raise Conflict("案件已被他人同时修改，请刷新后重试", reason="version_conflict")
+    attachments.attach(ids=attachment_ids, case_id=case.id)
+    return Case._from_son(raw)
+
+
+def upload(*, principal: Principal, data: bytes):
+    """Store a photo uploaded ahead of the report that will reference it."""
+    return attachments.store(owner=principal.key, data=data)
+
+
+def add_attachment(*, principal: Principal, case_id: ObjectId, data: bytes):
+    """Upload a photo straight onto a visible, open case (e.g. a handling result)."""
+    case = get(principal=principal, case_id=case_id)
+    if machine.State(case.status) not in machine.OPEN_STATES:
+        raise Conflict("案件已办结，不能再添加图片", reason="case_closed")
+    if len(case.attachments) >= attachments.MAX_PER_CASE * 3:
+        raise Unprocessable("该案件的图片已达上限", reason="too_many_attachments")
+    stored = attachments.store(owner=principal.key, data=data, case_id=case.id)
+    Case.objects(id=case.id).update_one(add_to_set__attachments=str(stored.id))
+    return stored
+
+
+def get_attachment(*, principal: Principal, attachment_id: ObjectId):
+    """An attachment the principal may see: its uploader's, or one on a case they may see."""
+    found = attachments.Attachment.objects(id=attachment_id).first()
+    if found is not None:
+        if found.case is None and found.owner == principal.key:
+            return found
+        if found.case is not None and Case.objects(
+                Q(id=found.case) & scope_filter(principal)).only("id").first():
+            return found
+    raise NotFound("图片不存在", reason="not_found")

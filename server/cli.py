@@ -1,0 +1,50 @@
+"""The `gridhub` command: a Flask CLI group."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+
+from server import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def cli() -> None:
+    """gridhub — grid-governance backend."""
+
+
+cli.add_command(routes_command)
+cli.add_command(shell_command)
+
+
+@cli.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load the demo county 乳山市 (371083) with its demo users."""
+    from server.demo import DEMO_PASSWORD, seed_demo
+
+    counts = seed_demo()
+    click.echo("demo county loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    click.echo(f"demo users: admin dispatcher supervisor handler gridworker resident "
+               f"(password: {DEMO_PASSWORD})")
+
+
+@cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@with_appcontext
+def run_command(host: str, port: int) -> None:
+    """Serve the API; on the embedded database, seed the demo county first."""
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    if app.config["DB_EMBEDDED"]:
+        from server.demo import DEMO_PASSWORD, seed_demo
+
+        seed_demo()
+        click.echo(f"embedded mode: demo county 乳山市 seeded; users admin, dispatcher, "
+                   f"supervisor, handler, gridworker, resident / {DEMO_PASSWORD}")
+    click.echo(f"gridhub API on http://{host}:{port}/api/v1  (docs: /api/docs)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)

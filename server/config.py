@@ -1,0 +1,107 @@
+"""Configuration: defaults in classes, overrides from GRIDHUB_* / MONGODB_URI env vars.
+
+Env vars are parsed strictly when the app is created (never at import time): a value that does
+not parse stops start-up with a `ConfigError` naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """A setting from the environment does not parse."""
+
+
+class Config:
+    TESTING = False
+    # Unset: the embedded in-process mongomock database (nothing is persisted).
+    MONGODB_URI: str | None = None
+    MONGODB_DB = "gridhub"
+    JWT_ISSUER = "gridhub"
+    JWT_AUDIENCE = "gridhub-api"
+    JWT_ALGORITHM = "ES256"
+    ACCESS_TOKEN_TTL = 900  # seconds
+    JWT_LEEWAY = 30
+    # Bodies: JSON requests are small; uploads are one photo of at most 10 MB plus form overhead.
+    MAX_JSON_BYTES = 256 * 1024
+    MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 64 * 1024
+    MAX_IMAGE_PIXELS = 40_000_000
+    THUMBNAIL_PX = 320
+    EVALUATION_WINDOW_DAYS = 7
+    REOPEN_WINDOW_DAYS = 30
+    TIMEZONE = "Asia/Shanghai"
+    DEMO = False
+
+    API_TITLE = "gridhub"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "v1/openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/static/"
+    JSON_AS_ASCII = False
+
+
+class TestConfig(Config):
+    TESTING = True
+
+
+def _int(value: str) -> int:
+    return int(value, 10)
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true/false")
+
+
+def _mongo_uri(value: str) -> str:
+    if not value.startswith(("mongodb://", "mongodb+srv://")):
+        raise ValueError("expected a mongodb:// or mongodb+srv:// URI")
+    return value
+
+
+def _algorithm(value: str) -> str:
+    if value not in ("ES256", "RS256"):
+        raise ValueError("expected ES256 or RS256")
+    return value
+
+
+# variable -> (setting, parser)
+ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
+    "MONGODB_URI": ("MONGODB_URI", _mongo_uri),
+    "GRIDHUB_MONGODB_DB": ("MONGODB_DB", str),
+    "GRIDHUB_JWT_ISSUER": ("JWT_ISSUER", str),
+    "GRIDHUB_JWT_AUDIENCE": ("JWT_AUDIENCE", str),
+    "GRIDHUB_JWT_ALGORITHM": ("JWT_ALGORITHM", _algorithm),
+    "GRIDHUB_ACCESS_TOKEN_TTL": ("ACCESS_TOKEN_TTL", _int),
+    "GRIDHUB_MAX_UPLOAD_BYTES": ("MAX_UPLOAD_BYTES", _int),
+    "GRIDHUB_EVALUATION_WINDOW_DAYS": ("EVALUATION_WINDOW_DAYS", _int),
+    "GRIDHUB_REOPEN_WINDOW_DAYS": ("REOPEN_WINDOW_DAYS", _int),
+    "GRIDHUB_DEMO": ("DEMO", _bool),
+}
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Parse the recognised env vars; raise ConfigError naming the first bad one."""
+    environ = os.environ if environ is None else environ
+    settings: dict[str, Any] = {}
+    for variable, (setting, parse) in ENV_SETTINGS.items():
+        raw = environ.get(variable)
+        if raw is None or raw == "":
+            continue
+        try:
+            settings[setting] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"environment variable {variable}={raw!r} is invalid: {exc}") from exc
+    if "MAX_UPLOAD_BYTES" in settings:
+        settings["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_BYTES"] + 64 * 1024
+    return settings

@@ -1,0 +1,109 @@
+"""The demo county: 乳山市 (Rushan, 371083) — DESIGN §10. Idempotent: safe to run twice."""
+
+from __future__ import annotations
+
+from server.auth.models import User
+from server.auth.passwords import hash_password
+from server.catalog.models import Category
+from server.grids.models import Department, Region
+from server.grids.service import bump_grids_stamp
+
+COUNTY = "371083"
+DEMO_PASSWORD = "demo-password"
+
+TOWNS = [("371083001", "城区街道"), ("371083002", "夏村镇")]
+COMMUNITIES = [("371083001001", "胜利街社区"), ("371083001002", "府前路社区"),
+               ("371083002001", "夏村社区")]
+# grid code -> (name, west, south): each grid a 0.01° square around 36.91 N 121.53 E
+GRIDS = {
+    "371083001001001": ("胜利街第一网格", 121.52, 36.91),
+    "371083001001002": ("胜利街第二网格", 121.53, 36.91),
+    "371083001001003": ("胜利街第三网格", 121.52, 36.90),
+    "371083001001004": ("胜利街第四网格", 121.53, 36.90),
+    "371083001002001": ("府前路第一网格", 121.54, 36.91),
+    "371083001002002": ("府前路第二网格", 121.54, 36.90),
+    "371083002001001": ("夏村第一网格", 121.50, 36.91),
+    "371083002001002": ("夏村第二网格", 121.50, 36.90),
+}
+GRID_SIZE = 0.01
+
+DEPARTMENTS = [
+    ("371083-cgj", "乳山市城市管理局", "城管"),
+    ("371083-scjgj", "乳山市市场监督管理局", "市场监管"),
+    ("371083-sthjj", "威海市生态环境局乳山分局", "生态环境"),
+    ("371083-yjglj", "乳山市应急管理局", "应急"),
+    ("371083-zjj", "乳山市住房和城乡建设局", "住建"),
+    ("371083-zfw", "中共乳山市委政法委员会", "综治"),
+]
+
+# (大类, name, [(小类, name, department, self-handle allowed)])
+CATEGORIES = [
+    ("01", "市容环境", [("0101", "私搭乱建", "371083-cgj", False),
+                        ("0102", "暴露垃圾", "371083-cgj", True),
+                        ("0103", "积存垃圾渣土", "371083-cgj", False),
+                        ("0104", "道路不洁", "371083-cgj", True)]),
+    ("02", "宣传广告", [("0201", "非法小广告", "371083-cgj", True),
+                        ("0202", "违规张贴悬挂广告", "371083-cgj", False)]),
+    ("03", "施工管理", [("0301", "施工扰民", "371083-zjj", False),
+                        ("0302", "工地扬尘", "371083-sthjj", False),
+                        ("0303", "道路遗撒", "371083-cgj", False)]),
+    ("04", "突发事件", [("0401", "路面塌陷", "371083-zjj", False),
+                        ("0402", "自来水管破裂", "371083-zjj", False),
+                        ("0403", "燃气泄漏", "371083-yjglj", False)]),
+    ("05", "街面秩序", [("0501", "无照经营游商", "371083-scjgj", False),
+                        ("0502", "店外经营", "371083-cgj", True),
+                        ("0503", "机动车乱停放", "371083-cgj", False)]),
+    ("90", "民生诉求", [("9001", "噪声扰民", "371083-sthjj", False),
+                        ("9002", "供水供暖", "371083-zjj", False),
+                        ("9003", "物业管理", "371083-zjj", False)]),
+]
+
+USERS = [
+    ("admin", "系统管理员", "admin", COUNTY, "region"),
+    ("dispatcher", "指挥中心受理员", "dispatcher", COUNTY, "region"),
+    ("supervisor", "市督办员", "supervisor", COUNTY, "region"),
+    ("handler", "城管局处置员", "handler", "371083-cgj", "department"),
+    ("gridworker", "胜利街网格员", "grid_worker", "371083001001001", "region"),
+    ("resident", "居民王女士", "resident", None, None),
+]
+
+
+def _square(west: float, south: float) -> dict:
+    east, north = round(west + GRID_SIZE, 6), round(south + GRID_SIZE, 6)
+    return {"type": "Polygon",
+            "coordinates": [[[west, south], [east, south], [east, north], [west, north],
+                             [west, south]]]}
+
+
+def _region(code: str, name: str, level: str, geometry: dict | None = None) -> None:
+    parents = [code[:n] for n in (6, 9, 12, 15) if n < len(code)]
+    Region(code=code, name=name, level=level, parent=parents[-1] if parents else None,
+           path=[*parents, code], geometry=geometry or {}).save()
+
+
+def seed_demo(*, password_hash: str | None = None) -> dict[str, int]:
+    """Load (or refresh) the demo county; return how many of each thing it holds."""
+    _region(COUNTY, "乳山市", "county")
+    for code, name in TOWNS:
+        _region(code, name, "town")
+    for code, name in COMMUNITIES:
+        _region(code, name, "community")
+    for code, (name, west, south) in GRIDS.items():
+        _region(code, name, "grid", _square(west, south))
+    bump_grids_stamp()
+    for code, name, domain in DEPARTMENTS:
+        Department(code=code, name=name, region=COUNTY, domain=domain).save()
+    domains = {code: domain for code, _, domain in DEPARTMENTS}
+    for code, name, children in CATEGORIES:
+        Category(code=code, name=name, level=1, kind="request" if code == "90" else "event").save()
+        for sub, sub_name, department, self_handle in children:
+            Category(code=sub, name=sub_name, parent=code, level=2,
+                     kind="request" if code == "90" else "event", domain=domains[department],
+                     default_department=department, self_handle_allowed=self_handle).save()
+    hashed = password_hash or hash_password(DEMO_PASSWORD)
+    for username, name, role, org, org_kind in USERS:
+        User.objects(username=username).update_one(
+            upsert=True, set__name=name, set__role=role, set__org=org, set__org_kind=org_kind,
+            set__password_hash=hashed, set__active=True)
+    return {"regions": Region.objects.count(), "departments": Department.objects.count(),
+            "categories": Category.objects.count(), "users": User.objects.count()}

@@ -1,0 +1,258 @@
+"""The HTTP edge: local Api/Blueprint/Schema/Page subclasses and the one error envelope.
+
+Every error leaves as `{code, status, message, errors}` (flask-smorest's envelope) with a
+Chinese `message` and a stable English `errors.reason`.
+"""
+
+from __future__ import annotations
+
+import functools
+import http
+import logging
+import re
+from datetime import UTC
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import flask_smorest
+import marshmallow as ma
+import mongoengine
+from bson import ObjectId
+from bson.errors import InvalidId
+from flask import Flask, current_app, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter, ValidationError
+
+from server.errors import GridhubError
+
+log = logging.getLogger(__name__)
+
+STATUS_TEXT: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "请求格式有误"),
+    401: ("unauthorized", "未登录或登录已失效"),
+    403: ("forbidden", "无权执行此操作"),
+    404: ("not_found", "资源不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    409: ("conflict", "操作与当前状态冲突"),
+    412: ("precondition_failed", "资源已被修改，请刷新后重试"),
+    413: ("payload_too_large", "请求体过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    422: ("validation_error", "请求参数校验失败"),
+    428: ("precondition_required", "缺少前置条件请求头"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
+    500: ("internal_error", "服务器内部错误，请稍后重试"),
+    503: ("unavailable", "服务暂时不可用，请稍后重试"),
+}
+
+# marshmallow / webargs messages, in Chinese; anything not listed passes through unchanged.
+_MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), r) for p, r in [
+        (r"^Missing data for required field\.$", "缺少必填字段"),
+        (r"^Unknown field\.$", "未知字段"),
+        (r"^Field may not be null\.$", "不能为空值"),
+        (r"^Not a valid string\.$", "不是有效的字符串"),
+        (r"^Not a valid number\.$", "不是有效的数字"),
+        (r"^Not a valid integer\.$", "不是有效的整数"),
+        (r"^Not a valid boolean\.$", "不是有效的布尔值"),
+        (r"^Not a valid datetime\.$", "不是有效的日期时间"),
+        (r"^Not a valid date\.$", "不是有效的日期"),
+        (r"^Not a valid list\.$", "不是有效的列表"),
+        (r"^Not a valid mapping type\.$", "不是有效的对象"),
+        (r"^Invalid input type\.$", "输入类型无效，应为 JSON 对象"),
+        (r"^Invalid value\.$", "取值无效"),
+        (r"^Invalid JSON body\.$", "请求体不是有效的 JSON"),
+        (r"^Not a valid ObjectId\.$", "不是有效的 ID"),
+        (r"^Special numeric values \(nan or infinity\) are not permitted\.$", "不允许 NaN 或无穷大"),
+        (r"^Must be one of: (.*)\.$", r"必须是以下之一：\1"),
+        (r"^Length must be between (\d+) and (\d+)\.$", r"长度须在 \1 到 \2 之间"),
+        (r"^Shorter than minimum length (\d+)\.$", r"长度不能小于 \1"),
+        (r"^Longer than maximum length (\d+)\.$", r"长度不能大于 \1"),
+        (r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$",
+         r"须在 \1 到 \2 之间"),
+        (r"^Must be greater than or equal to (\S+)\.$", r"须大于或等于 \1"),
+        (r"^Must be less than or equal to (\S+)\.$", r"须小于或等于 \1"),
+        (r"^String does not match expected pattern\.$", "格式不正确"),
+        (r"^Not a valid datetime with timezone.*$", "须为带时区的 ISO-8601 时间"),
+    ]
+]
+
+
+def translate(messages: Any) -> Any:
+    """Translate marshmallow's nested error messages into Chinese."""
+    if isinstance(messages, dict):
+        return {key: translate(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [translate(value) for value in messages]
+    if isinstance(messages, str):
+        for pattern, replacement in _MESSAGES:
+            if pattern.match(messages):
+                return pattern.sub(replacement, messages)
+    return messages
+
+
+class Schema(ma.Schema):
+    """Base schema: unknown fields are an error."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class LocalDateTime(ma.fields.AwareDateTime):
+    """Accepts ISO-8601 with an offset; shows stored UTC times in Asia/Shanghai."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:  # a naive datetime from the driver is UTC
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(SHANGHAI).isoformat()
+
+
+def object_id_field(**kwargs) -> ma.fields.String:
+    return ma.fields.String(validate=ma.validate.Regexp(r"^[0-9a-f]{24}$",
+                                                         error="不是有效的 ID"), **kwargs)
+
+
+class ErrorDetailSchema(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE
+
+    reason = ma.fields.String(metadata={"description": "stable machine code, e.g. forbidden"})
+
+
+class ErrorSchema(ma.Schema):
+    code = ma.fields.Integer()
+    status = ma.fields.String()
+    message = ma.fields.String(metadata={"description": "Chinese, for people"})
+    errors = ma.fields.Nested(ErrorDetailSchema)
+
+
+def envelope(status: int, message: str | None = None, reason: str | None = None,
+             errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    default_reason, default_message = STATUS_TEXT.get(status, ("error", "请求失败"))
+    body_errors = dict(errors or {})
+    body_errors["reason"] = reason or body_errors.get("reason") or default_reason
+    return {
+        "code": status,
+        "status": http.HTTPStatus(status).phrase if status in http.HTTPStatus._value2member_map_
+        else "Error",
+        "message": message or default_message,
+        "errors": body_errors,
+    }
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        """Every HTTPException (abort, webargs, routing, 413 …) as the envelope."""
+        data = getattr(error, "data", None) or {}
+        status = error.code or 500
+        errors = data.get("errors") or data.get("messages")
+        reason = None
+        if isinstance(errors, dict) and "json" in errors and status == 400:
+            reason = "malformed_json"
+        if isinstance(errors, dict):
+            errors = translate(errors)
+        body = envelope(status, data.get("message"), reason,
+                        errors if isinstance(errors, dict) else None)
+        return body, status, data.get("headers", {})
+
+    def _register_error_handlers(self) -> None:
+        super()._register_error_handlers()
+        app: Flask = self._app
+        app.register_error_handler(GridhubError, _handle_gridhub_error)
+        app.register_error_handler(mongoengine.ValidationError, _handle_model_validation)
+        app.register_error_handler(mongoengine.NotUniqueError, _handle_not_unique)
+        app.register_error_handler(Exception, _handle_unexpected)
+
+
+def _handle_gridhub_error(error: GridhubError):
+    return envelope(error.status, error.message, error.reason, error.errors), error.status, \
+        error.headers
+
+
+def _handle_model_validation(error: mongoengine.ValidationError):
+    fields = {k: [str(v)] for k, v in (error.to_dict() or {}).items()} if error.errors else {}
+    return envelope(422, "数据校验失败", "validation_error", {"fields": fields} if fields else None), \
+        422
+
+
+def _handle_not_unique(error: mongoengine.NotUniqueError):
+    return envelope(409, "记录已存在", "duplicate"), 409
+
+
+def _handle_unexpected(error: Exception):
+    if isinstance(error, HTTPException):  # pragma: no cover - routed to handle_http_exception
+        return current_app.extensions["gridhub_api"].handle_http_exception(error)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return envelope(500), 500
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest Blueprint with a helper documenting the error responses an operation has."""
+
+    def errors(self, *codes: int):
+        """Document these error statuses (with the envelope schema) on an operation."""
+
+        def decorator(func):
+            for code in codes:
+                func = self.alt_response(code, response=http.HTTPStatus(code).name)(func)
+            return func
+
+        return decorator
+
+
+    def secured(self, *codes: int):
+        """Require a valid bearer token (401 first, before any parsing) and document it."""
+
+        def decorator(func):
+            @functools.wraps(func)
+            def wrapper(*args, **kwargs):
+                from server.auth.principals import authenticate
+
+                authenticate()
+                return func(*args, **kwargs)
+
+            wrapper = self.doc(security=[{"bearer": []}])(wrapper)
+            return self.errors(401, *codes)(wrapper)
+
+        return decorator
+
+
+class Page(flask_smorest.Page):
+    """Pager over a mongoengine QuerySet: the count comes from the database."""
+
+    @property
+    def item_count(self) -> int:
+        return self.collection.count()
+
+
+class ObjectIdConverter(BaseConverter):
+    """`<objectid:name>` in a URL: anything that is not a 24-hex ObjectId is a 404."""
+
+    regex = "[^/]+"
+
+    def to_python(self, value: str) -> ObjectId:
+        try:
+            return ObjectId(value)
+        except (InvalidId, TypeError) as exc:
+            raise ValidationError() from exc
+
+    def to_url(self, value: Any) -> str:
+        return str(value)
+
+
+def init_api(app: Flask) -> Api:
+    app.url_map.converters["objectid"] = ObjectIdConverter
+    api = Api()
+    api.init_app(app, spec_kwargs={"components": {}})
+    api.register_converter(ObjectIdConverter,
+                           lambda _converter: {"type": "string", "pattern": "^[0-9a-f]{24}$"})
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    app.extensions["gridhub_api"] = api
+    return api

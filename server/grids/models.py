@@ -1,0 +1,40 @@
+"""The organisation tree: region nodes (county → town → community → grid) and departments."""
+
+from __future__ import annotations
+
+from mongoengine import (
+    BooleanField,
+    DictField,
+    Document,
+    ListField,
+    StringField,
+)
+
+LEVELS = ("county", "town", "community", "grid")
+CODE_LENGTHS = {"county": 6, "town": 9, "community": 12, "grid": 15}
+
+
+class Region(Document):
+    """A node of the region tree, referred to by its administrative code."""
+
+    code = StringField(primary_key=True, regex=r"^\d{6}(\d{3}){0,3}$")
+    name = StringField(required=True, max_length=100)
+    level = StringField(required=True, choices=LEVELS)
+    parent = StringField()
+    path = ListField(StringField(), required=True)  # ancestors' codes, root first, self last
+    geometry = DictField()  # GeoJSON Polygon/MultiPolygon in WGS84, for grids
+    retired = BooleanField(default=False)
+
+    meta = {"collection": "regions", "indexes": ["parent", "path", "level"]}
+
+
+class Department(Document):
+    """A department that handles dispatched cases (城管局, 住建局 …)."""
+
+    code = StringField(primary_key=True, regex=r"^[0-9a-z][0-9a-z-]{1,40}$")
+    name = StringField(required=True, max_length=100)
+    region = StringField(required=True)  # the county it belongs to
+    parent = StringField()
+    domain = StringField()  # 城管, 市场监管, 生态环境 …
+
+    meta = {"collection": "departments", "indexes": ["region", "domain"]}

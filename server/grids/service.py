@@ -1,0 +1,87 @@
+"""Locating a point in the grids, with a per-process STRtree refreshed on a version stamp."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from mongoengine.connection import get_db
+from shapely import STRtree
+from shapely.geometry import Point, shape
+
+from server.grids.models import Department, Region
+
+GRIDS_STAMP = "grids"
+
+
+@dataclass(frozen=True)
+class Located:
+    grid: str
+    region_path: tuple[str, ...]
+
+
+class GridIndex:
+    """Grid polygons in an STRtree, rebuilt when the grids' stamp in the database changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp: object = object()
+        self._tree: STRtree | None = None
+        self._grids: list[tuple[str, tuple[str, ...]]] = []
+
+    def reset(self) -> None:
+        """Forget the cached tree (tests that recreate the database)."""
+        with self._lock:
+            self._stamp, self._tree, self._grids = object(), None, []
+
+    def locate(self, lng: float, lat: float) -> Located | None:
+        tree, grids = self._current()
+        if tree is None:
+            return None
+        hits = tree.query(Point(lng, lat), predicate="intersects")
+        if len(hits) == 0:
+            return None
+        code, path = grids[min(hits)]
+        return Located(code, path)
+
+    def _current(self) -> tuple[STRtree | None, list[tuple[str, tuple[str, ...]]]]:
+        stamp = grids_stamp()
+        with self._lock:
+            if stamp != self._stamp:
+                grids, shapes = [], []
+                for region in Region.objects(level="grid", retired=False).order_by("code"):
+                    if region.geometry:
+                        grids.append((region.code, tuple(region.path)))
+                        shapes.append(shape(region.geometry))
+                self._tree = STRtree(shapes) if shapes else None
+                self._grids = grids
+                self._stamp = stamp
+            return self._tree, self._grids
+
+
+def grids_stamp() -> int:
+    doc = get_db()["counters"].find_one({"_id": GRIDS_STAMP})
+    return doc["seq"] if doc else 0
+
+
+def bump_grids_stamp() -> None:
+    """Call after any change to grid geometry, so every process rebuilds its index."""
+    get_db()["counters"].update_one({"_id": GRIDS_STAMP}, {"$inc": {"seq": 1}}, upsert=True)
+
+
+grid_index = GridIndex()
+
+
+def locate(*, lng: float, lat: float) -> Located | None:
+    """The grid containing a WGS84 point, with its region path, or None."""
+    return grid_index.locate(lng, lat)
+
+
+def get_department(*, code: str) -> Department | None:
+    """A department by code, or None."""
+    return Department.objects(code=code).first()
+
+
+def subtree_codes(*, code: str) -> list[str]:
+    """Codes of a region node and all its descendants."""
+    return [r.code for r in Region.objects(path=code).only("code")]

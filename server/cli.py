@@ -7,9 +7,17 @@ from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from server import create_app
+from server.config import ConfigError
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+def _create_app():
+    try:
+        return create_app()
+    except ConfigError as exc:  # a bad setting: one clear line, no traceback
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
              add_version_option=False, load_dotenv=False)
 def cli() -> None:
     """gridhub — grid-governance backend."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import warnings
 from dataclasses import dataclass
 
 import gridfs
@@ -50,25 +49,24 @@ def process_image(data: bytes, *, max_bytes: int, max_pixels: int, thumb_px: int
     if len(data) > max_bytes:
         raise PayloadTooLarge(f"图片不能超过 {max_bytes // (1024 * 1024)} MB", reason="file_too_large")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                fmt = probe.format
-                width, height = probe.size
-                if fmt not in FORMATS:
-                    raise Unprocessable("仅支持 JPEG、PNG、WebP 图片", reason="unsupported_image")
-                if width * height > max_pixels:
-                    raise Unprocessable("图片像素过多", reason="image_too_large")
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                image = ImageOps.exif_transpose(image)
-                content = _encode(image, fmt)
-                thumb = image.copy()
-                thumb.thumbnail((thumb_px, thumb_px))
-                thumbnail = _encode(thumb, "JPEG")
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
-            OSError, SyntaxError, ValueError) as exc:
+        # Image.open reads only the header: the pixel count is checked before any decoding.
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt = probe.format
+            if fmt not in FORMATS:
+                raise Unprocessable("仅支持 JPEG、PNG、WebP 图片", reason="unsupported_image")
+            if probe.width * probe.height > max_pixels:
+                raise Unprocessable("图片像素过多", reason="image_too_large")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            content = _encode(image, fmt)
+            thumb = image.copy()
+            thumb.thumbnail((thumb_px, thumb_px))
+            thumbnail = _encode(thumb, "JPEG")
+    except Image.DecompressionBombError as exc:
+        raise Unprocessable("图片像素过多", reason="image_too_large") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise Unprocessable("文件不是有效的图片", reason="invalid_image") from exc
     return Processed(content, FORMATS[fmt], image.width, image.height, thumbnail)
 

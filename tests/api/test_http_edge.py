@@ -1,0 +1,71 @@
+"""The HTTP contract: envelope on every error, OpenAPI, health endpoints."""
+
+import pytest
+
+from server.cases import service
+
+
+def test_healthz_answers_while_the_process_lives(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_readyz_reports_the_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["database"] is True
+
+
+def test_an_unknown_route_is_404_in_the_envelope(client):
+    response = client.get("/api/v1/nowhere")
+    assert response.status_code == 404
+    assert response.json == {"code": 404, "status": "Not Found", "message": "资源不存在",
+                             "errors": {"reason": "not_found"}}
+
+
+def test_a_wrong_method_is_405_in_the_envelope(client):
+    response = client.delete("/api/v1/auth/token")
+    assert response.status_code == 405
+    assert response.json["errors"]["reason"] == "method_not_allowed"
+
+
+def test_an_unexpected_error_is_a_500_envelope_without_a_trace(as_user, monkeypatch):
+    def boom(**_kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(service, "get", boom)
+    response = as_user("dispatcher").get("/api/v1/cases/0123456789abcdef01234567")
+    assert response.status_code == 500
+    assert response.json["errors"]["reason"] == "internal_error"
+    assert "secret" not in response.get_data(as_text=True)
+
+
+@pytest.fixture(scope="module")
+def spec(app):
+    return app.test_client().get("/api/v1/openapi.json").json
+
+
+def test_the_openapi_document_is_served(spec):
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/cases/{case_id}/transitions" in spec["paths"]
+
+
+def test_every_operation_has_a_summary_and_documents_its_errors(spec):
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            assert operation.get("summary"), f"{method.upper()} {path} has no summary"
+            codes = set(operation["responses"])
+            assert codes & {"200", "201"}, f"{method.upper()} {path} has no success response"
+            assert "default" in codes, f"{method.upper()} {path} has no error response"
+
+
+def test_every_secured_operation_documents_401(spec):
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and operation.get("security"):
+                assert "401" in operation["responses"], f"{method.upper()} {path}"
+
+
+def test_swagger_ui_is_served(client):
+    assert client.get("/api/docs").status_code == 200

@@ -1,0 +1,93 @@
+"""`gridhub run` as a new user starts it: a real HTTP server on the embedded database."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from server.cli import cli; cli()", "run", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/readyz", timeout=1)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("gridhub run did not start:\n" + process.stdout.read())
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def call(base, path, body=None, token=None, method=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def login(base, username):
+    status, body = call(base, "/api/v1/auth/token",
+                        {"grant_type": "password", "username": username,
+                         "password": "demo-password"})
+    assert status == 200, body
+    return body["access_token"]
+
+
+def test_the_embedded_server_walks_a_case_through_the_closed_loop(server):
+    tokens = {u: login(server, u) for u in ("gridworker", "dispatcher", "handler", "supervisor")}
+    status, case = call(server, "/api/v1/cases",
+                        {"category": "0102", "description": "路边暴露垃圾",
+                         "location": {"lat": 36.915, "lng": 121.525}}, tokens["gridworker"])
+    assert status == 201, case
+    steps = [("dispatcher", {"action": "accept"}),
+             ("dispatcher", {"action": "dispatch", "department": "371083-cgj"}),
+             ("handler", {"action": "sign"}),
+             ("handler", {"action": "handle", "result": "已清理"}),
+             ("gridworker", {"action": "verify_pass"})]
+    for username, body in steps:
+        status, case = call(server, f"/api/v1/cases/{case['id']}/transitions", body,
+                            tokens[username])
+        assert status == 200, case
+    assert case["status"] == "closed"
+    status, history = call(server, f"/api/v1/cases/{case['id']}/history",
+                           token=tokens["supervisor"])
+    assert [e["action"] for e in history] == ["report", "accept", "dispatch", "sign", "handle",
+                                              "verify_pass"]
+
+
+def test_the_embedded_server_answers_bad_input_with_the_envelope(server):
+    token = login(server, "gridworker")
+    status, body = call(server, "/api/v1/cases", {"category": "0102"}, token)
+    assert status == 422
+    assert body["errors"]["reason"] == "validation_error"

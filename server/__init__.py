@@ -44,9 +44,10 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     init_db(app)
-    from server.auth.tokens import KeyRing
+    from server.auth.tokens import KeyRing, VerifiedCache
 
     app.extensions["gridhub_keyring"] = KeyRing()
+    app.extensions["gridhub_verified"] = VerifiedCache()
     api = init_api(app)
     from server.auth.views import blp as auth_blp
     from server.auth.views import wellknown

@@ -13,6 +13,7 @@ from server.auth.models import User
 from server.auth.passwords import hash_password
 from server.auth.principals import user_claims
 from server.auth.tokens import issue_access_token
+from server.catalog import service as catalog
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.grids.service import grid_index
 
@@ -36,9 +37,12 @@ def clean_db(app):
     yield
     db = get_db()
     for name in db.list_collection_names():
-        db.drop_collection(name)
+        # Empty, not drop: mongoengine creates each collection's indexes once per process.
+        db[name].delete_many({})
     grid_index.reset()
+    catalog.clear_cache()
     app.extensions["gridhub_keyring"].clear()
+    app.extensions["gridhub_verified"].clear()
 
 
 @pytest.fixture

@@ -90,8 +90,54 @@ def issue_access_token(*, subject: str, claims: dict[str, Any]) -> tuple[str, in
     return jwt.encode(payload, private, algorithm=alg, headers={"kid": kid}), ttl
 
 
+class VerifiedCache:
+    """Recently verified tokens, so a client's burst of requests pays one signature check.
+
+    An entry lives at most `MAX_AGE` seconds and never past the token's own `exp`, so a key
+    withdrawn from the database stops being honoured everywhere within a minute.
+    """
+
+    MAX_AGE = 60.0
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
+
+    def get(self, key: tuple[str, str, str]) -> dict[str, Any] | None:
+        now = time.time()
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is None or now > hit[0]:
+            return None
+        return hit[1]
+
+    def put(self, key: tuple[str, str, str], claims: dict[str, Any]) -> None:
+        until = min(time.time() + self.MAX_AGE, float(claims["exp"]))
+        with self._lock:
+            if len(self._entries) >= self.SIZE:
+                self._entries.clear()
+            self._entries[key] = (until, claims)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 def verify_access_token(token: str) -> dict[str, Any]:
     """Claims of a valid access token of ours; Unauthorized for anything else."""
+    config = current_app.config
+    cache: VerifiedCache = current_app.extensions["gridhub_verified"]
+    cache_key = (token, config["JWT_AUDIENCE"], config["JWT_ISSUER"])
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return cached
+    claims = _verify(token)
+    cache.put(cache_key, claims)
+    return claims
+
+
+def _verify(token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:

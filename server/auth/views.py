@@ -17,7 +17,7 @@ wellknown = Blueprint("wellknown", __name__, url_prefix="/.well-known",
 class Token(MethodView):
     body_types = ("application/json", "application/x-www-form-urlencoded")
 
-    @blp.arguments(TokenRequestSchema, location="json_or_form")
+    @blp.arguments(TokenRequestSchema(), location="json_or_form")
     @blp.response(200, TokenResponseSchema)
     @blp.errors(400, 401, 413, 415)
     def post(self, body):

@@ -118,6 +118,8 @@ def read(attachment: Attachment, *, thumbnail: bool = False) -> bytes:
 
 def check_attachable(*, ids: list[str], owner: str, case_id: ObjectId | None) -> list[ObjectId]:
     """The ids as ObjectIds, if each is the owner's unattached upload or already on this case."""
+    if not ids:
+        return []
     if len(ids) > MAX_PER_CASE:
         raise Unprocessable(f"图片最多 {MAX_PER_CASE} 张", reason="too_many_attachments")
     oids = [ObjectId(i) for i in dict.fromkeys(ids)]

@@ -19,7 +19,7 @@ from server.auth.models import User
 from server.auth.principals import Principal
 from server.cases import attachments
 from server.cases.models import Case, Counter
-from server.catalog.models import Category
+from server.catalog import service as catalog
 from server.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from server.grids import service as grids
 from workflows import case_machine as machine
@@ -77,14 +77,6 @@ def _replay(key: str, body_hash: str) -> Case | None:
     return existing
 
 
-def _leaf_category(code: str) -> Category:
-    category = Category.objects(code=code, active=True).first()
-    if category is None or category.level != 2:
-        raise Unprocessable("案件类别不存在或不可用（须为小类）", reason="unknown_category",
-                            fields={"category": ["未知类别"]})
-    return category
-
-
 def report(*, principal: Principal, data: dict[str, Any],
            idempotency_key: str | None = None) -> tuple[Case, bool]:
     """File a new case; return it and whether it was created (False: an idempotent replay)."""
@@ -96,7 +88,7 @@ def report(*, principal: Principal, data: dict[str, Any],
     if key and (existing := _replay(key, body_hash)) is not None:
         return existing, False
 
-    _leaf_category(data["category"])
+    catalog.leaf(code=data["category"])
     location = data["location"]
     located = grids.locate(lng=location["lng"], lat=location["lat"])
     if located is None:
@@ -174,7 +166,7 @@ def _snapshot(case: Case) -> machine.CaseSnapshot:
     # Every write adds exactly one history entry and one version: the last seq is the version.
     self_handle = False
     if case.status == machine.State.REPORTED:
-        category = Category.objects(code=case.category).only("self_handle_allowed").first()
+        category = catalog.find(code=case.category)
         self_handle = bool(category and category.self_handle_allowed)
     suspension = case.suspension or {}
     return machine.CaseSnapshot(
@@ -212,7 +204,7 @@ def _check_references(principal: Principal, case: Case, action: str,
         if assignee is None:
             raise Unprocessable("指定的处置人员不属于该部门", reason="invalid_assignee")
     if "category" in payload:
-        _leaf_category(payload["category"])
+        catalog.leaf(code=payload["category"])
     if action == "merge":
         primary = Case.objects(Q(id=payload["primary"]) & scope_filter(principal)).only(
             "status").first()

@@ -38,7 +38,7 @@ def _upload_bytes(files) -> bytes:
 @blp.route("/cases")
 class Cases(MethodView):
     @blp.secured(403, 404, 413, 415)
-    @blp.arguments(CaseListArgsSchema, location="query")
+    @blp.arguments(CaseListArgsSchema(), location="query")
     @blp.response(200, CaseSchema(many=True))
     @blp.paginate(Page, page_size=20, max_page_size=100)
     def get(self, filters):
@@ -46,7 +46,7 @@ class Cases(MethodView):
         return service.list_cases(principal=authenticate(), filters=filters)
 
     @blp.secured(403, 409, 413, 415)
-    @blp.arguments(CaseCreateSchema)
+    @blp.arguments(CaseCreateSchema())
     @blp.response(201, CaseSchema)
     @blp.alt_response(200, schema=CaseSchema, description="Idempotent replay", success=True)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
@@ -74,7 +74,7 @@ class CaseItem(MethodView):
 @blp.route("/cases/<objectid:case_id>/transitions")
 class Transitions(MethodView):
     @blp.secured(403, 404, 409, 412, 413, 415)
-    @blp.arguments(TransitionSchema)
+    @blp.arguments(TransitionSchema())
     @blp.response(200, CaseSchema)
     @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False,
                           "schema": {"type": "string"}}])
@@ -114,7 +114,7 @@ class CaseAttachments(MethodView):
     body_types = ("multipart/form-data",)
 
     @blp.secured(404, 409, 413, 415)
-    @blp.arguments(UploadSchema, location="files")
+    @blp.arguments(UploadSchema(), location="files")
     @blp.response(201, AttachmentSchema)
     def post(self, files, case_id):
         """Upload a photo onto a case (JPEG/PNG/WebP, ≤ 10 MB)."""
@@ -127,7 +127,7 @@ class Attachments(MethodView):
     body_types = ("multipart/form-data",)
 
     @blp.secured(413, 415)
-    @blp.arguments(UploadSchema, location="files")
+    @blp.arguments(UploadSchema(), location="files")
     @blp.response(201, AttachmentSchema)
     def post(self, files):
         """Upload a photo before reporting; reference its id in POST /cases."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 from mongoengine.connection import get_db
@@ -12,6 +13,9 @@ from shapely.geometry import Point, shape
 from server.grids.models import Department, Region
 
 GRIDS_STAMP = "grids"
+# How often a process asks the database whether the grids changed: a grid edit made through
+# another process is seen here within this many seconds (at once in the process that made it).
+STAMP_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -28,11 +32,13 @@ class GridIndex:
         self._stamp: object = object()
         self._tree: STRtree | None = None
         self._grids: list[tuple[str, tuple[str, ...]]] = []
+        self._checked_at = float("-inf")
 
     def reset(self) -> None:
-        """Forget the cached tree (tests that recreate the database)."""
+        """Forget the cached tree; the next lookup reloads it from the database."""
         with self._lock:
             self._stamp, self._tree, self._grids = object(), None, []
+            self._checked_at = float("-inf")
 
     def locate(self, lng: float, lat: float) -> Located | None:
         tree, grids = self._current()
@@ -45,8 +51,12 @@ class GridIndex:
         return Located(code, path)
 
     def _current(self) -> tuple[STRtree | None, list[tuple[str, tuple[str, ...]]]]:
-        stamp = grids_stamp()
         with self._lock:
+            now = time.monotonic()
+            if now - self._checked_at < STAMP_CHECK_SECONDS:
+                return self._tree, self._grids
+            stamp = grids_stamp()
+            self._checked_at = now
             if stamp != self._stamp:
                 grids, shapes = [], []
                 for region in Region.objects(level="grid", retired=False).order_by("code"):
@@ -67,6 +77,7 @@ def grids_stamp() -> int:
 def bump_grids_stamp() -> None:
     """Call after any change to grid geometry, so every process rebuilds its index."""
     get_db()["counters"].update_one({"_id": GRIDS_STAMP}, {"$inc": {"seq": 1}}, upsert=True)
+    grid_index.reset()
 
 
 grid_index = GridIndex()

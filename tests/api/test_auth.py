@@ -151,3 +151,10 @@ def test_a_malformed_authorization_header_is_401(client, header):
     response = client.get("/api/v1/me", headers={"Authorization": header})
     assert response.status_code == 401
     assert response.json["code"] == 401
+
+
+def test_a_token_verified_a_moment_ago_still_expires_on_time(client, demo):
+    token = password_grant(client).json["access_token"]
+    assert ApiClient(client, token).get("/api/v1/me").status_code == 200
+    with time_machine.travel(time.time() + 900 + 31, tick=False):
+        assert ApiClient(client, token).get("/api/v1/me").status_code == 401

@@ -57,6 +57,7 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
         api.register_blueprint(blueprint)
     app.before_request(_limit_body)
     _add_health_routes(app)
+    _add_swagger_assets(app)
     return app
 
 
@@ -88,6 +89,16 @@ def _add_health_routes(app: Flask) -> None:
         body = {"status": "ok" if ready else "unavailable", "database": ready,
                 "database_embedded": app.config["DB_EMBEDDED"]}
         return body, (200 if ready else 503)
+
+
+def _add_swagger_assets(app: Flask) -> None:
+    """Serve Swagger UI's JS/CSS ourselves: the docs page must work without internet access."""
+    from flask import send_from_directory
+    from swagger_ui_bundle import swagger_ui_path
+
+    @app.get("/api/docs/static/<path:filename>")
+    def swagger_ui_asset(filename: str):
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
 __all__ = ["create_app", "Config", "TestConfig"]

@@ -53,7 +53,8 @@ class CaseListArgsSchema(Schema):
     mine = fields.Boolean()
     created_from = LocalDateTime()
     created_to = LocalDateTime()
-    q = _text(validate=validate.Length(1, 100))
+    q = _text(validate=[validate.Length(1, 100),
+                        validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="不能包含控制字符")])
 
 
 class PointOutSchema(Schema):

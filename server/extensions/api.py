@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http
+import json
 import logging
 import re
 from datetime import UTC
@@ -20,6 +21,7 @@ import mongoengine
 from bson import ObjectId
 from bson.errors import InvalidId
 from flask import Flask, current_app, request
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, ValidationError
 
@@ -192,8 +194,20 @@ def _handle_unexpected(error: Exception):
     return envelope(500), 500
 
 
+class Parser(FlaskParser):
+    """webargs' parser, with JSON nested too deeply for Python's parser treated as malformed."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError as exc:
+            raise json.JSONDecodeError("nested too deeply", "", 0) from exc
+
+
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest Blueprint with a helper documenting the error responses an operation has."""
+
+    ARGUMENTS_PARSER = Parser()
 
     def errors(self, *codes: int):
         """Document these error statuses (with the envelope schema) on an operation."""
@@ -229,6 +243,13 @@ class Page(flask_smorest.Page):
     @property
     def item_count(self) -> int:
         return self.collection.count()
+
+    @property
+    def items(self) -> list:
+        # A page past the end costs no query (and a huge page number no skip overflow).
+        if self.page_params.first_item >= self.page_params.item_count:
+            return []
+        return super().items
 
 
 class ObjectIdConverter(BaseConverter):

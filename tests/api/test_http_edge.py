@@ -67,5 +67,30 @@ def test_every_secured_operation_documents_401(spec):
                 assert "401" in operation["responses"], f"{method.upper()} {path}"
 
 
-def test_swagger_ui_is_served(client):
-    assert client.get("/api/docs").status_code == 200
+def test_swagger_ui_is_served_with_its_assets_from_this_server(client):
+    page = client.get("/api/docs").get_data(as_text=True)
+    assert "/api/docs/static/swagger-ui-bundle.js" in page
+    assert client.get("/api/docs/static/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/api/docs/static/../../server/__init__.py").status_code == 404
+
+
+def test_a_model_validation_error_becomes_a_422_envelope(app):
+    from mongoengine import ValidationError
+
+    from server.extensions.api import _handle_model_validation
+
+    error = ValidationError("bad", errors={"phone": ValidationError("not a phone")})
+    body, status = _handle_model_validation(error)
+    assert status == 422
+    assert body["errors"]["reason"] == "validation_error"
+    assert "phone" in body["errors"]["fields"]
+
+
+def test_a_unique_index_violation_becomes_a_409_envelope(app):
+    from mongoengine import NotUniqueError
+
+    from server.extensions.api import _handle_not_unique
+
+    body, status = _handle_not_unique(NotUniqueError("E11000"))
+    assert (status, body["errors"]["reason"]) == (409, "duplicate")
+    assert "E11000" not in str(body)

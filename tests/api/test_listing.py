@@ -103,3 +103,15 @@ def test_a_bad_list_parameter_is_422(as_user, query):
     response = as_user("dispatcher").get(f"/api/v1/cases?{query}")
     assert response.status_code == 422
     assert response.json["errors"]["reason"] == "validation_error"
+
+
+def test_a_page_far_beyond_the_end_is_an_empty_list(report, as_user):
+    report()
+    response = as_user("dispatcher").get("/api/v1/cases?page=100000000000000000&page_size=100")
+    assert response.status_code == 200
+    assert response.json == []
+
+
+def test_q_with_control_characters_is_422(as_user):
+    response = as_user("dispatcher").get("/api/v1/cases", query_string={"q": "a\x00b"})
+    assert response.status_code == 422

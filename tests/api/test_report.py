@@ -165,3 +165,10 @@ def test_invalid_utf8_in_a_json_body_is_a_4xx(as_user):
                                           headers={"Content-Type": "application/json"})
     assert response.status_code in (400, 422)
     assert Case.objects.count() == 0
+
+
+def test_deeply_nested_json_is_a_4xx_not_a_crash(as_user):
+    response = as_user("gridworker").post("/api/v1/cases", data="[" * 100_000 + "]" * 100_000,
+                                          headers={"Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500
+    assert response.json["code"] == response.status_code

@@ -218,3 +218,17 @@ def test_the_actions_endpoint_lists_what_the_caller_may_do_now(case_in, as_user)
     assert as_user("dispatcher").get(f"/api/v1/cases/{case['id']}/actions").json["actions"] == [
         {"name": "suspend", "label": "挂起", "required": ["reason"], "one_of": [],
          "optional": ["until", "duration_wd"]}]
+
+
+def test_an_unknown_field_in_a_transition_is_422(case_in, transition):
+    response = transition(case_in("reported")["id"], "dispatcher",
+                          {"action": "accept", "status": "closed"})
+    assert response.status_code == 422
+    assert "status" in response.json["errors"]["json"]
+
+
+def test_a_field_meant_for_another_action_is_422(case_in, transition):
+    response = transition(case_in("reported")["id"], "dispatcher",
+                          {"action": "accept", "department": "371083-cgj"})
+    assert response.status_code == 422
+    assert "department" in response.json["errors"]["fields"]

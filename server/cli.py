@@ -27,6 +27,21 @@ cli.add_command(routes_command)
 cli.add_command(shell_command)
 
 
+@cli.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create every collection's indexes now (otherwise each is made on first use)."""
+    from server.auth.models import SigningKey, User
+    from server.cases.attachments import Attachment
+    from server.cases.models import Case
+    from server.catalog.models import Category
+    from server.grids.models import Department, Region
+
+    for document in (Case, Attachment, User, SigningKey, Region, Department, Category):
+        document.ensure_indexes()
+        click.echo(f"indexes ready: {document._get_collection_name()}")
+
+
 @cli.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:

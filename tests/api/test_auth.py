@@ -158,3 +158,15 @@ def test_a_token_verified_a_moment_ago_still_expires_on_time(client, demo):
     assert ApiClient(client, token).get("/api/v1/me").status_code == 200
     with time_machine.travel(time.time() + 900 + 31, tick=False):
         assert ApiClient(client, token).get("/api/v1/me").status_code == 401
+
+
+def test_rs256_keys_work_when_configured(app, client, demo):
+    app.config["JWT_ALGORITHM"] = "RS256"
+    app.extensions["gridhub_keyring"].clear()
+    try:
+        token = password_grant(client).json["access_token"]
+        assert jwt.get_unverified_header(token)["alg"] == "RS256"
+        assert ApiClient(client, token).get("/api/v1/me").status_code == 200
+    finally:
+        app.config["JWT_ALGORITHM"] = "ES256"
+        app.extensions["gridhub_keyring"].clear()

@@ -27,3 +27,14 @@ def test_an_invalid_environment_variable_stops_the_command_with_one_clear_line()
     assert result.returncode != 0
     assert "GRIDHUB_ACCESS_TOKEN_TTL='soon' is invalid" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_init_db_creates_the_indexes_every_list_filter_needs(app):
+    from server.cases.models import Case
+
+    result = app.test_cli_runner().invoke(cli, ["init-db"])
+    assert result.exit_code == 0, result.output
+    indexed = {key for info in Case._get_collection().index_information().values()
+               for key, _ in info["key"]}
+    assert {"status", "category", "priority", "source", "region_path", "grid", "department",
+            "assignee", "reporter", "created_at", "code", "idempotency_key"} <= indexed

@@ -94,3 +94,18 @@ def test_a_unique_index_violation_becomes_a_409_envelope(app):
     body, status = _handle_not_unique(NotUniqueError("E11000"))
     assert (status, body["errors"]["reason"]) == (409, "duplicate")
     assert "E11000" not in str(body)
+
+
+def test_readyz_is_503_when_the_database_does_not_answer(client, monkeypatch):
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    from server.extensions import db
+
+    class Down:
+        def command(self, *_args):
+            raise ServerSelectionTimeoutError("no servers")
+
+    monkeypatch.setattr(db, "get_db", lambda: Down())
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["database"] is False

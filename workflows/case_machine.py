@@ -287,6 +287,25 @@ def allowed_actions(case: CaseSnapshot, actor: Actor, *, now: datetime,
     return allowed
 
 
+def _spec(action: str) -> ActionSpec:
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise PayloadError("未知的操作", reason="unknown_action",
+                           errors={"action": [f"可选操作：{', '.join(ACTIONS)}"]})
+    return spec
+
+
+def check_role(action: str, actor: Actor) -> None:
+    """Refuse an action no role of the actor could ever take, whatever the case.
+
+    Needs no case, so the service runs it before loading one: a wrong role gets 403 for an
+    existing and a missing case alike, and learns nothing about which cases exist.
+    """
+    spec = _spec(action)
+    if not any(p.role is None or p.role in actor.roles for p in spec.permits):
+        raise Forbidden(f"当前角色无权执行“{spec.label}”", why="role_not_allowed")
+
+
 def apply(case: CaseSnapshot, action: str, actor: Actor, payload: Mapping[str, Any], *,
           now: datetime, policy: Policy = Policy()) -> Outcome:
     """Apply an action for an actor to a case; return the outcome or raise a WorkflowError.
@@ -294,10 +313,7 @@ def apply(case: CaseSnapshot, action: str, actor: Actor, payload: Mapping[str, A
     Checks run in this order: known action, role and relation (403), source state (409),
     guards (409), payload (422) — so a caller without the right never learns the state.
     """
-    spec = ACTIONS.get(action)
-    if spec is None:
-        raise PayloadError("未知的操作", reason="unknown_action",
-                           errors={"action": [f"可选操作：{', '.join(ACTIONS)}"]})
+    spec = _spec(action)
     refusal = _refusal(spec, case, actor)
     if refusal is not None:
         raise Forbidden(refusal[1], why=refusal[0])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -217,25 +219,34 @@ def _check_references(principal: Principal, case: Case, action: str,
     return []
 
 
+@contextmanager
+def _workflow_errors(case: Case | None = None) -> Iterator[None]:
+    """Translate the workflow's errors into the API's (403, 409, 422)."""
+    try:
+        yield
+    except machine.Forbidden as exc:
+        raise Forbidden(exc.message, reason="forbidden", why=exc.details["why"]) from exc
+    except machine.InvalidTransition as exc:
+        raise Conflict(exc.message, reason=exc.reason, status=case.status if case else None,
+                       allowed=exc.details.get("allowed", [])) from exc
+    except machine.PayloadError as exc:
+        raise Unprocessable(exc.message, reason=exc.reason,
+                            fields=exc.details.get("errors", {})) from exc
+
+
 def apply_transition(*, principal: Principal, case_id: ObjectId, action: str,
                      payload: dict[str, Any], if_match: set[str] | None = None) -> Case:
     """Apply one workflow action in one conditional atomic update (state, version, history)."""
+    with _workflow_errors():
+        machine.check_role(action, principal.actor())
     case = get(principal=principal, case_id=case_id)
     if if_match is not None and str(case.version) not in if_match and "*" not in if_match:
         raise PreconditionFailed("案件已被他人修改，请刷新后重试", reason="stale_version",
                                  current_version=case.version)
     now = now_utc()
-    try:
+    with _workflow_errors(case):
         outcome = machine.apply(_snapshot(case), action, principal.actor(), payload,
                                 now=now, policy=_policy())
-    except machine.Forbidden as exc:
-        raise Forbidden(exc.message, reason="forbidden", why=exc.details["why"]) from exc
-    except machine.InvalidTransition as exc:
-        raise Conflict(exc.message, reason=exc.reason, status=case.status,
-                       allowed=exc.details.get("allowed", [])) from exc
-    except machine.PayloadError as exc:
-        raise Unprocessable(exc.message, reason=exc.reason,
-                            fields=exc.details.get("errors", {})) from exc
     attachment_ids = _check_references(principal, case, action, payload)
 
     update: dict[str, Any] = {

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.api.conftest import CLOSED_LOOP
+from tests.factories import handler_of
 
 
 def test_a_case_goes_through_the_whole_closed_loop_over_http(report, transition, as_user):
@@ -26,32 +27,35 @@ def test_the_history_lists_each_step_in_order_with_actor_and_time(case_in, as_us
     assert [e["at"] for e in history] == sorted(e["at"] for e in history)
 
 
-@pytest.mark.parametrize(("step", "wrong_user"), [
-    (0, "handler"), (0, "gridworker"), (1, "supervisor"), (2, "dispatcher"),
-    (3, "supervisor"), (4, "handler"),
-])
-def test_each_step_attempted_by_a_wrong_role_is_forbidden(case_in, transition, step, wrong_user):
+WRONG_ROLES = [(0, "handler"), (0, "gridworker"), (0, "supervisor"), (1, "supervisor"),
+               (1, "handler"), (2, "dispatcher"), (2, "gridworker"), (3, "supervisor"),
+               (3, "gridworker"), (4, "handler"), (4, "resident")]
+
+
+@pytest.mark.parametrize(("step", "wrong_user"), WRONG_ROLES)
+def test_each_step_attempted_by_a_wrong_role_is_403_forbidden(case_in, transition, step,
+                                                               wrong_user):
     states = ["reported", "accepted", "dispatched", "in_progress", "handled"]
-    case = case_in(states[step])
-    response = transition(case["id"], wrong_user, CLOSED_LOOP[step][1])
-    # a wrong role that cannot see the case at all gets 404, one that can gets 403
-    assert response.status_code in (403, 404)
-    if response.status_code == 403:
-        assert response.json["errors"]["reason"] == "forbidden"
-
-
-@pytest.mark.parametrize(("step", "wrong_user"), [
-    (0, "gridworker"), (1, "supervisor"), (2, "dispatcher"), (3, "supervisor"),
-])
-def test_a_role_that_sees_the_case_but_may_not_act_gets_403_with_the_reason(
-        case_in, transition, step, wrong_user):
-    states = ["reported", "accepted", "dispatched", "in_progress"]
     case = case_in(states[step])
     response = transition(case["id"], wrong_user, CLOSED_LOOP[step][1])
     assert response.status_code == 403
     assert response.json["errors"]["reason"] == "forbidden"
     assert response.json["errors"]["why"] == "role_not_allowed"
     assert "无权" in response.json["message"]
+
+
+def test_a_wrong_role_gets_the_same_403_for_a_case_that_does_not_exist(as_user):
+    response = as_user("handler").post("/api/v1/cases/0123456789abcdef01234567/transitions",
+                                       json={"action": "accept"})
+    assert response.status_code == 403
+
+
+def test_a_handler_of_another_department_gets_404_for_a_case_it_cannot_see(case_in, as_user):
+    case = case_in("dispatched")
+    handler_of("371083-zjj", username="zjj")
+    response = as_user("zjj").post(f"/api/v1/cases/{case['id']}/transitions",
+                                   json={"action": "sign"})
+    assert response.status_code == 404
 
 
 def test_an_action_not_allowed_in_the_current_state_is_409_listing_the_allowed_ones(

@@ -18,6 +18,7 @@ from workflows.case_machine import (
     State,
     allowed_actions,
     apply,
+    check_role,
     describe,
     report_entry,
 )
@@ -348,3 +349,18 @@ def test_describe_gives_label_and_fields_of_each_action():
     (view,) = describe(["request_extension"])
     assert (view.label, view.required, view.one_of) == ("延期申请", ("reason",),
                                                         ("until", "duration_wd"))
+
+
+def test_check_role_refuses_a_role_that_may_never_take_the_action():
+    with pytest.raises(Forbidden):
+        check_role("accept", actor_for("handler"))
+
+
+def test_check_role_lets_through_a_role_that_may_take_the_action_on_some_case():
+    check_role("cancel", actor_for("resident"))
+    check_role("verify_pass", actor_for("grid_worker"))
+
+
+def test_check_role_refuses_an_unknown_action_as_a_payload_error():
+    with pytest.raises(PayloadError):
+        check_role("approve", actor_for("dispatcher"))

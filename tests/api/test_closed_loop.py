@@ -3,7 +3,6 @@
 import pytest
 
 from tests.api.conftest import CLOSED_LOOP
-from tests.factories import handler_of
 
 
 def test_a_case_goes_through_the_whole_closed_loop_over_http(report, transition, as_user):
@@ -48,14 +47,6 @@ def test_a_wrong_role_gets_the_same_403_for_a_case_that_does_not_exist(as_user):
     response = as_user("handler").post("/api/v1/cases/0123456789abcdef01234567/transitions",
                                        json={"action": "accept"})
     assert response.status_code == 403
-
-
-def test_a_handler_of_another_department_gets_404_for_a_case_it_cannot_see(case_in, as_user):
-    case = case_in("dispatched")
-    handler_of("371083-zjj", username="zjj")
-    response = as_user("zjj").post(f"/api/v1/cases/{case['id']}/transitions",
-                                   json={"action": "sign"})
-    assert response.status_code == 404
 
 
 def test_an_action_not_allowed_in_the_current_state_is_409_listing_the_allowed_ones(

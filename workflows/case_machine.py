@@ -142,7 +142,9 @@ ACTIONS: Mapping[str, ActionSpec] = {
     )
 }
 
-REPORT_ROLES = ("grid_worker", "resident")
+# Who may file a case, and the `source` the case then records. Sister-app clients (source
+# `client`) report through their `cases:write` scope, which the identity layer grants.
+REPORT_SOURCES: Mapping[str, str] = {"grid_worker": "grid_worker", "resident": "resident"}
 
 
 @dataclass(frozen=True)
@@ -391,6 +393,14 @@ def _effects(action: str, case: CaseSnapshot, actor: Actor, payload: Mapping[str
 def _user_id(actor: Actor) -> str | None:
     kind, _, ident = actor.key.partition(":")
     return ident if kind == "user" else None
+
+
+def report_source(actor: Actor) -> str:
+    """The source a case filed by this actor records; Forbidden if the actor may not report."""
+    for role in sorted(actor.roles):
+        if role in REPORT_SOURCES:
+            return REPORT_SOURCES[role]
+    raise Forbidden("当前角色不能上报案件", why="role_not_allowed")
 
 
 def report_entry(actor: Actor, *, now: datetime, note: str | None = None) -> dict[str, Any]:

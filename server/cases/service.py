@@ -27,7 +27,6 @@ from server.grids import service as grids
 from workflows import case_machine as machine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-SOURCE_BY_ROLE = {"grid_worker": "grid_worker", "resident": "resident"}
 
 
 def now_utc() -> datetime:
@@ -82,9 +81,8 @@ def _replay(key: str, body_hash: str) -> Case | None:
 def report(*, principal: Principal, data: dict[str, Any],
            idempotency_key: str | None = None) -> tuple[Case, bool]:
     """File a new case; return it and whether it was created (False: an idempotent replay)."""
-    source = next((SOURCE_BY_ROLE[r] for r in sorted(principal.roles) if r in SOURCE_BY_ROLE), None)
-    if principal.kind != "user" or source is None:
-        raise Forbidden("当前角色不能上报案件", reason="forbidden", why="role_not_allowed")
+    with _workflow_errors():
+        source = machine.report_source(principal.actor())
     key = f"{principal.key}|{idempotency_key}" if idempotency_key else None
     body_hash = _body_hash(data)
     if key and (existing := _replay(key, body_hash)) is not None:

@@ -21,6 +21,7 @@ from workflows.case_machine import (
     check_role,
     describe,
     report_entry,
+    report_source,
 )
 
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
@@ -364,3 +365,15 @@ def test_check_role_lets_through_a_role_that_may_take_the_action_on_some_case():
 def test_check_role_refuses_an_unknown_action_as_a_payload_error():
     with pytest.raises(PayloadError):
         check_role("approve", actor_for("dispatcher"))
+
+
+@pytest.mark.parametrize(("role", "source"), [("grid_worker", "grid_worker"),
+                                              ("resident", "resident")])
+def test_grid_workers_and_residents_report_and_the_case_records_the_source(role, source):
+    assert report_source(actor_for(role)) == source
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "handler", "supervisor", "admin"])
+def test_staff_who_do_not_report_are_refused(role):
+    with pytest.raises(Forbidden):
+        report_source(actor_for(role))

@@ -6,7 +6,7 @@ Pure domain logic: no Flask, no database. The service layer turns a stored case 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -330,7 +330,7 @@ def apply(case: CaseSnapshot, action: str, actor: Actor, payload: Mapping[str, A
         raise PayloadError("操作参数有误", errors={"department": ["案件无承办部门，重办须指定部门"]})
 
     to_state = spec.target or (case.suspended_from if action == "resume" else case.status)
-    set_fields, inc_fields = _effects(action, case, actor, payload, now)
+    set_fields, inc_fields = EFFECTS[action](case, actor, payload, now)
     entry = {
         "seq": case.last_seq + 1,
         "action": action,
@@ -344,50 +344,55 @@ def apply(case: CaseSnapshot, action: str, actor: Actor, payload: Mapping[str, A
     return Outcome(to_state, set_fields, inc_fields, entry)
 
 
-def _effects(action: str, case: CaseSnapshot, actor: Actor, payload: Mapping[str, Any],
-             now: datetime) -> tuple[dict[str, Any], dict[str, int]]:
-    """Field changes an action makes besides status, version and history."""
-    get = payload.get
-    effects: dict[str, tuple[dict[str, Any], dict[str, int]]] = {
-        "accept": ({"accepted_at": now, **{k: get(k) for k in ("category", "priority") if get(k)}},
-                   {}),
-        "reject": ({"ended_at": now}, {}),
-        "cancel": ({"ended_at": now}, {}),
-        "merge": ({"merged_into": get("primary"), "ended_at": now}, {}),
-        "self_handle": ({"handled_at": now, "result": get("result"), "self_handled": True}, {}),
-        "dispatch": ({"department": get("department"), "assignee": get("assignee"),
-                      "dispatched_at": now}, {}),
-        "redispatch": ({"department": get("department"), "assignee": get("assignee"),
-                        "dispatched_at": now}, {"redispatch_count": 1}),
-        "sign": ({"signed_at": now, "assignee": _user_id(actor)}, {}),
-        "return": ({"department": None, "assignee": None, "returned_at": now},
-                   {"return_count": 1}),
-        "request_extension": ({"extension": {"status": "pending", "reason": get("reason"),
-                                             "until": get("until"),
-                                             "duration_wd": get("duration_wd"),
-                                             "requested_by": actor.key, "requested_at": now}},
-                              {}),
-        "approve_extension": ({"extension.status": "approved", "extension.decided_by": actor.key,
-                               "extension.decided_at": now}, {"extension_count": 1}),
-        "deny_extension": ({"extension.status": "denied", "extension.decided_by": actor.key,
-                            "extension.decided_at": now}, {}),
-        "suspend": ({"suspension": {"from": case.status.value, "since": now,
-                                    "until": get("until"), "duration_wd": get("duration_wd"),
-                                    "reason": get("reason")}}, {}),
-        "resume": ({"suspension": None}, {}),
-        "supervise": ({"supervision_level": min(MAX_SUPERVISION_LEVEL,
-                                                max(case.supervision_level + 1, get("level") or 0))},
-                      {"supervise_count": 1}),
-        "handle": ({"handled_at": now, "result": get("result")}, {}),
-        "verify_pass": ({"closed_at": now, "ended_at": now}, {}),
-        "verify_fail": ({"handled_at": None}, {"rework_count": 1}),
-        "evaluate": ({"evaluation": {"rating": get("rating"), "note": get("note"), "at": now}},
-                     {}),
-        "reopen": ({"closed_at": None, "ended_at": None, "handled_at": None, "dispatched_at": now,
-                    "evaluation": None, "department": get("department") or case.department,
-                    "assignee": get("assignee")}, {"reopen_count": 1}),
-    }
-    return effects[action]
+Effect = Callable[[CaseSnapshot, Actor, Mapping[str, Any], datetime],
+                  tuple[dict[str, Any], dict[str, int]]]
+
+# What each action changes besides status, version and history: (fields to set, counters to
+# increment). Arguments: the case before, the actor, the payload, the time.
+EFFECTS: Mapping[str, Effect] = {
+    "accept": lambda c, a, p, now: (
+        {"accepted_at": now, **{k: p[k] for k in ("category", "priority") if p.get(k)}}, {}),
+    "reject": lambda c, a, p, now: ({"ended_at": now}, {}),
+    "cancel": lambda c, a, p, now: ({"ended_at": now}, {}),
+    "merge": lambda c, a, p, now: ({"merged_into": p["primary"], "ended_at": now}, {}),
+    "self_handle": lambda c, a, p, now: (
+        {"handled_at": now, "result": p["result"], "self_handled": True}, {}),
+    "dispatch": lambda c, a, p, now: (
+        {"department": p["department"], "assignee": p.get("assignee"), "dispatched_at": now}, {}),
+    "redispatch": lambda c, a, p, now: (
+        {"department": p["department"], "assignee": p.get("assignee"), "dispatched_at": now},
+        {"redispatch_count": 1}),
+    "sign": lambda c, a, p, now: ({"signed_at": now, "assignee": _user_id(a)}, {}),
+    "return": lambda c, a, p, now: (
+        {"department": None, "assignee": None, "returned_at": now}, {"return_count": 1}),
+    "request_extension": lambda c, a, p, now: (
+        {"extension": {"status": "pending", "reason": p["reason"], "until": p.get("until"),
+                       "duration_wd": p.get("duration_wd"), "requested_by": a.key,
+                       "requested_at": now}}, {}),
+    "approve_extension": lambda c, a, p, now: (
+        {"extension.status": "approved", "extension.decided_by": a.key,
+         "extension.decided_at": now}, {"extension_count": 1}),
+    "deny_extension": lambda c, a, p, now: (
+        {"extension.status": "denied", "extension.decided_by": a.key,
+         "extension.decided_at": now}, {}),
+    "suspend": lambda c, a, p, now: (
+        {"suspension": {"from": c.status.value, "since": now, "until": p.get("until"),
+                        "duration_wd": p.get("duration_wd"), "reason": p["reason"]}}, {}),
+    "resume": lambda c, a, p, now: ({"suspension": None}, {}),
+    "supervise": lambda c, a, p, now: (
+        {"supervision_level": min(MAX_SUPERVISION_LEVEL,
+                                  max(c.supervision_level + 1, p.get("level") or 0))},
+        {"supervise_count": 1}),
+    "handle": lambda c, a, p, now: ({"handled_at": now, "result": p["result"]}, {}),
+    "verify_pass": lambda c, a, p, now: ({"closed_at": now, "ended_at": now}, {}),
+    "verify_fail": lambda c, a, p, now: ({"handled_at": None}, {"rework_count": 1}),
+    "evaluate": lambda c, a, p, now: (
+        {"evaluation": {"rating": p["rating"], "note": p.get("note"), "at": now}}, {}),
+    "reopen": lambda c, a, p, now: (
+        {"closed_at": None, "ended_at": None, "handled_at": None, "dispatched_at": now,
+         "evaluation": None, "department": p.get("department") or c.department,
+         "assignee": p.get("assignee")}, {"reopen_count": 1}),
+}
 
 
 def _user_id(actor: Actor) -> str | None:

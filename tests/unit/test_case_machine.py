@@ -377,3 +377,9 @@ def test_grid_workers_and_residents_report_and_the_case_records_the_source(role,
 def test_staff_who_do_not_report_are_refused(role):
     with pytest.raises(Forbidden):
         report_source(actor_for(role))
+
+
+def test_every_action_has_its_effects_defined():
+    from workflows.case_machine import EFFECTS
+
+    assert set(EFFECTS) == set(ACTIONS)

@@ -8,6 +8,7 @@ from server.auth.schemas import JwksSchema, MeSchema, TokenRequestSchema, TokenR
 from server.auth.tokens import jwks
 from server.extensions.api import Blueprint
 
+_token_request = TokenRequestSchema()
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与身份")
 wellknown = Blueprint("wellknown", __name__, url_prefix="/.well-known",
                       description="公开密钥")
@@ -17,11 +18,14 @@ wellknown = Blueprint("wellknown", __name__, url_prefix="/.well-known",
 class Token(MethodView):
     body_types = ("application/json", "application/x-www-form-urlencoded")
 
-    @blp.arguments(TokenRequestSchema(), location="json_or_form")
+    # JSON or form (OAuth clients send forms): parsed here, documented as both content types.
+    @blp.doc(requestBody={"required": True, "content": {
+        media: {"schema": TokenRequestSchema} for media in body_types}})
     @blp.response(200, TokenResponseSchema)
-    @blp.errors(400, 401, 413, 415)
-    def post(self, body):
+    @blp.errors(400, 401, 413, 415, 422)
+    def post(self):
         """Obtain an access token (password grant)."""
+        body = blp.ARGUMENTS_PARSER.parse(_token_request, location="json_or_form")
         return service.password_grant(username=body["username"], password=body["password"])
 
 

@@ -1,6 +1,7 @@
 """The HTTP contract: envelope on every error, OpenAPI, health endpoints."""
 
 import pytest
+from openapi_spec_validator import validate
 
 from server.cases import service
 
@@ -109,3 +110,7 @@ def test_readyz_is_503_when_the_database_does_not_answer(client, monkeypatch):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json["database"] is False
+
+
+def test_the_openapi_document_is_valid_openapi_3(spec):
+    validate(spec)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from server.extensions.api import LocalDateTime, Schema, object_id_field
+from server.grids.coords import SYSTEMS
 from workflows.case_machine import PRIORITIES, RATINGS, STATE_LABELS, State
 
 _text = fields.String
@@ -11,8 +12,8 @@ _text = fields.String
 class LocationSchema(Schema):
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lng = fields.Float(required=True, validate=validate.Range(-180, 180))
-    # gcj02/bd09 conversion comes with the grids issue; until then only WGS84 is accepted.
-    coord_system = fields.String(load_default="wgs84", validate=validate.OneOf(["wgs84"]))
+    coord_system = fields.String(load_default="wgs84", validate=validate.OneOf(SYSTEMS),
+                                 metadata={"description": "wgs84 (default), gcj02 or bd09"})
 
 
 class CaseCreateSchema(Schema):

@@ -24,6 +24,7 @@ from server.cases.models import Case, Counter
 from server.catalog import service as catalog
 from server.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from server.grids import service as grids
+from server.grids.coords import to_wgs84
 from workflows import case_machine as machine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -90,7 +91,8 @@ def report(*, principal: Principal, data: dict[str, Any],
 
     catalog.leaf(code=data["category"])
     location = data["location"]
-    located = grids.locate(lng=location["lng"], lat=location["lat"])
+    lat, lng = to_wgs84(lat=location["lat"], lng=location["lng"], system=location["coord_system"])
+    located = grids.locate(lng=lng, lat=lat)
     if located is None:
         raise Unprocessable("该位置不在任何网格内", reason="outside_grids")
     attachment_ids = attachments.check_attachable(ids=data["attachments"], owner=principal.key,
@@ -101,7 +103,7 @@ def report(*, principal: Principal, data: dict[str, Any],
         status=machine.State.REPORTED.value,
         category=data["category"], priority=data["priority"], source=source,
         description=data["description"], address=data.get("address"),
-        location=[location["lng"], location["lat"]],
+        location=[lng, lat],
         region_path=list(located.region_path), grid=located.grid,
         reporter=principal.key, reporter_name=principal.name,
         attachments=[str(i) for i in attachment_ids],

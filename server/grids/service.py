@@ -6,10 +6,14 @@ import threading
 import time
 from dataclasses import dataclass
 
+from mongoengine import Q
 from mongoengine.connection import get_db
 from shapely import STRtree
 from shapely.geometry import Point, shape
 
+from server.auth.models import User
+from server.errors import Unprocessable
+from server.grids.coords import to_wgs84
 from server.grids.models import Department, Region
 
 GRIDS_STAMP = "grids"
@@ -96,3 +100,25 @@ def get_department(*, code: str) -> Department | None:
 def subtree_codes(*, code: str) -> list[str]:
     """Codes of a region node and all its descendants."""
     return [r.code for r in Region.objects(path=code).only("code")]
+
+
+def locate_details(*, lat: float, lng: float, system: str = "wgs84") -> dict:
+    """Where a point is: grid, community, town, county and the grid's workers; 422 outside."""
+    wgs_lat, wgs_lng = to_wgs84(lat=lat, lng=lng, system=system)
+    located = locate(lng=wgs_lng, lat=wgs_lat)
+    if located is None:
+        raise Unprocessable("该位置不在任何网格内", reason="outside_grids")
+    nodes = {r.code: r for r in Region.objects(code__in=list(located.region_path))
+             .only("code", "name", "level")}
+    by_level = {node.level: {"code": node.code, "name": node.name} for node in nodes.values()}
+    workers = User.objects(Q(org=located.grid) | Q(grids=located.grid), role="grid_worker",
+                           active=True).only("id", "name")
+    return {
+        "location": {"lat": wgs_lat, "lng": wgs_lng},
+        "grid": by_level.get("grid"),
+        "community": by_level.get("community"),
+        "town": by_level.get("town"),
+        "county": by_level.get("county"),
+        "region_path": list(located.region_path),
+        "grid_workers": [{"id": str(u.id), "name": u.name} for u in workers],
+    }

@@ -1,0 +1,65 @@
+"""GET /grids/locate and coordinate systems on report."""
+
+import pytest
+
+from server.grids.coords import from_wgs84
+
+INSIDE = (36.915, 121.525)  # 胜利街第一网格 371083001001001
+SEA = (36.7, 121.7)  # the Yellow Sea off 乳山
+
+
+def test_a_point_inside_a_demo_grid_locates_to_it_with_its_nodes_and_worker(as_user):
+    body = as_user("dispatcher").get(
+        "/api/v1/grids/locate", query_string={"lat": INSIDE[0], "lng": INSIDE[1]}).json
+    assert body["grid"] == {"code": "371083001001001", "name": "胜利街第一网格"}
+    assert body["community"]["code"] == "371083001001"
+    assert body["town"] == {"code": "371083001", "name": "城区街道"}
+    assert body["county"] == {"code": "371083", "name": "乳山市"}
+    assert [w["name"] for w in body["grid_workers"]] == ["胜利街网格员"]
+
+
+@pytest.mark.parametrize("system", ["gcj02", "bd09"])
+def test_a_point_given_in_a_chinese_map_system_locates_to_the_same_grid(as_user, system):
+    lat, lng = from_wgs84(lat=INSIDE[0], lng=INSIDE[1], system=system)
+    body = as_user("gridworker").get(
+        "/api/v1/grids/locate",
+        query_string={"lat": lat, "lng": lng, "coord_system": system}).json
+    assert body["grid"]["code"] == "371083001001001"
+    assert body["location"] == pytest.approx({"lat": INSIDE[0], "lng": INSIDE[1]}, abs=1e-7)
+
+
+def test_near_a_grid_edge_the_same_numbers_read_as_wgs84_land_in_the_next_grid(as_user):
+    # 121.528 E is 200 m inside grid 001; GCJ-02 shifts it ~440 m east, past the edge at 121.53.
+    lat, lng = from_wgs84(lat=36.915, lng=121.528, system="gcj02")
+    client = as_user("gridworker")
+    as_gcj = client.get("/api/v1/grids/locate",
+                        query_string={"lat": lat, "lng": lng, "coord_system": "gcj02"}).json
+    as_wgs = client.get("/api/v1/grids/locate", query_string={"lat": lat, "lng": lng}).json
+    assert (as_gcj["grid"]["code"], as_wgs["grid"]["code"]) == ("371083001001001",
+                                                                  "371083001001002")
+
+
+def test_a_point_in_the_sea_is_422_outside_grids(as_user):
+    response = as_user("gridworker").get("/api/v1/grids/locate",
+                                         query_string={"lat": SEA[0], "lng": SEA[1]})
+    assert response.status_code == 422
+    assert response.json["errors"]["reason"] == "outside_grids"
+
+
+@pytest.mark.parametrize("query", [{"lat": 91, "lng": 121}, {"lat": "x", "lng": 121},
+                                   {"lng": 121}, {"lat": 36, "lng": 121, "coord_system": "utm"}])
+def test_a_bad_locate_query_is_422(as_user, query):
+    response = as_user("gridworker").get("/api/v1/grids/locate", query_string=query)
+    assert response.status_code == 422
+
+
+def test_locating_needs_a_token(anonymous):
+    response = anonymous.get("/api/v1/grids/locate", query_string={"lat": 36.9, "lng": 121.5})
+    assert response.status_code == 401
+
+
+def test_a_report_in_gcj02_is_stored_in_wgs84_in_its_grid(report):
+    lat, lng = from_wgs84(lat=INSIDE[0], lng=INSIDE[1], system="gcj02")
+    case = report(location={"lat": lat, "lng": lng, "coord_system": "gcj02"})
+    assert case["grid"] == "371083001001001"
+    assert case["location"] == pytest.approx({"lat": INSIDE[0], "lng": INSIDE[1]}, abs=1e-7)

@@ -24,6 +24,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench/intake.py
+	$(BIN)/python scripts/bench/locate.py
 
 clean:
 	rm -rf $(VENV) .coverage htmlcov test-artifacts

@@ -29,48 +29,52 @@ class Located:
 
 
 class GridIndex:
-    """Grid polygons in an STRtree, rebuilt when the grids' stamp in the database changes."""
+    """Grid polygons in an STRtree, rebuilt when the grids' stamp in the database changes.
+
+    The lookup path takes no lock: the tree and its grids are swapped in as one tuple, and a
+    refresh (at most once per STAMP_CHECK_SECONDS) is serialised by the lock.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._stamp: object = object()
-        self._tree: STRtree | None = None
-        self._grids: list[tuple[str, tuple[str, ...]]] = []
-        self._checked_at = float("-inf")
+        self.reset()
 
     def reset(self) -> None:
         """Forget the cached tree; the next lookup reloads it from the database."""
         with self._lock:
-            self._stamp, self._tree, self._grids = object(), None, []
+            self._stamp: object = object()
+            self._snapshot: tuple[STRtree | None, list[Located]] = (None, [])
             self._checked_at = float("-inf")
 
     def locate(self, lng: float, lat: float) -> Located | None:
-        tree, grids = self._current()
+        if time.monotonic() - self._checked_at >= STAMP_CHECK_SECONDS:
+            self._refresh()
+        tree, grids = self._snapshot
         if tree is None:
             return None
         hits = tree.query(Point(lng, lat), predicate="intersects")
         if len(hits) == 0:
             return None
-        code, path = grids[min(hits)]
-        return Located(code, path)
+        # On a shared edge the lowest code wins, so the answer never depends on tree order.
+        return grids[int(hits[0]) if len(hits) == 1 else int(min(hits))]
 
-    def _current(self) -> tuple[STRtree | None, list[tuple[str, tuple[str, ...]]]]:
+    def _refresh(self) -> None:
         with self._lock:
             now = time.monotonic()
             if now - self._checked_at < STAMP_CHECK_SECONDS:
-                return self._tree, self._grids
+                return  # another thread refreshed while this one waited
             stamp = grids_stamp()
-            self._checked_at = now
             if stamp != self._stamp:
                 grids, shapes = [], []
-                for region in Region.objects(level="grid", retired=False).order_by("code"):
-                    if region.geometry:
-                        grids.append((region.code, tuple(region.path)))
-                        shapes.append(shape(region.geometry))
-                self._tree = STRtree(shapes) if shapes else None
-                self._grids = grids
+                rows = Region.objects(level="grid", retired=False).only(
+                    "code", "path", "geometry").order_by("code").as_pymongo()
+                for row in rows:
+                    if row.get("geometry"):
+                        grids.append(Located(row["_id"], tuple(row["path"])))
+                        shapes.append(shape(row["geometry"]))
+                self._snapshot = (STRtree(shapes) if shapes else None, grids)
                 self._stamp = stamp
-            return self._tree, self._grids
+            self._checked_at = now
 
 
 def grids_stamp() -> int:

@@ -71,8 +71,9 @@ def _limit_body() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     accepted = getattr(getattr(view, "view_class", None), "body_types", JSON_BODY)
     multipart = "multipart/form-data" in accepted
-    request.max_content_length = (current_app.config["MAX_CONTENT_LENGTH"] if multipart
-                                  else current_app.config["MAX_JSON_BYTES"])
+    limit_setting = getattr(getattr(view, "view_class", None), "body_limit_setting", None)
+    request.max_content_length = current_app.config[
+        limit_setting or ("MAX_CONTENT_LENGTH" if multipart else "MAX_JSON_BYTES")]
     has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
     if has_body and request.mimetype not in accepted:
         raise UnsupportedMediaType(f"请求体须为 {' 或 '.join(accepted)}",

@@ -42,6 +42,33 @@ def init_db_command() -> None:
         click.echo(f"indexes ready: {document._get_collection_name()}")
 
 
+@cli.command("import-grids")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_grids_command(path: str) -> None:
+    """Import grid polygons from a GeoJSON FeatureCollection, all or nothing."""
+    import json
+
+    from server.grids import regions
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            collection = json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.ClickException(f"cannot read {path}: {exc}") from exc
+    checked = regions.check_import(collection)
+    if checked.errors:
+        for error in checked.errors:
+            click.echo(f"feature {error['index']} ({error.get('code')}): {error['reason']}",
+                       err=True)
+        raise click.ClickException(f"{len(checked.errors)} bad feature(s): nothing imported")
+    with click.progressbar(length=len(checked.grids), label="importing grids") as bar:
+        regions.write_grids(checked, progress=bar.update)
+    for overlap in checked.overlaps:
+        click.echo(f"overlap: {overlap['codes'][0]} and {overlap['codes'][1]}")
+    click.echo(f"imported {len(checked.grids)} grid(s)")
+
+
 @cli.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:

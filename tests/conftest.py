@@ -73,6 +73,9 @@ class ApiClient:
     def post(self, path, **kwargs):
         return self._call("POST", path, **kwargs)
 
+    def patch(self, path, **kwargs):
+        return self._call("PATCH", path, **kwargs)
+
 
 def token_for(username: str) -> str:
     user = User.objects.get(username=username)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mongoengine import (
     BooleanField,
+    DateField,
     DictField,
     Document,
     ListField,
@@ -12,6 +13,12 @@ from mongoengine import (
 
 LEVELS = ("county", "town", "community", "grid")
 CODE_LENGTHS = {"county": 6, "town": 9, "community": 12, "grid": 15}
+LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTHS.items()}
+
+
+def parent_code(code: str) -> str | None:
+    """The code of a node's parent: the code less its last three digits (none for a county)."""
+    return code[:-3] if len(code) > 6 else None
 
 
 class Region(Document):
@@ -23,6 +30,9 @@ class Region(Document):
     parent = StringField()
     path = ListField(StringField(), required=True)  # ancestors' codes, root first, self last
     geometry = DictField()  # GeoJSON Polygon/MultiPolygon in WGS84, for grids
+    staff = ListField(StringField())  # responsible people: user ids
+    start_date = DateField()
+    end_date = DateField()
     retired = BooleanField(default=False)
 
     meta = {"collection": "regions", "indexes": ["parent", "path", "level"]}

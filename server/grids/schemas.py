@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import INCLUDE, fields, validate
 
 from server.extensions.api import Schema
 from server.grids.coords import SYSTEMS
@@ -35,3 +35,60 @@ class LocatedSchema(Schema):
     county = fields.Nested(NodeSchema, allow_none=True)
     region_path = fields.List(fields.String())
     grid_workers = fields.List(fields.Nested(PersonSchema))
+
+
+REGION_CODE = r"^\d{6}(\d{3}){0,3}$"
+
+
+class RegionCreateSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(
+        REGION_CODE, error="编码须为 6、9、12 或 15 位数字"))
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    geometry = fields.Dict(metadata={"description": "GeoJSON Polygon/MultiPolygon, grids only"})
+    staff = fields.List(fields.String(validate=validate.Regexp(r"^[0-9a-f]{24}$")),
+                        validate=validate.Length(0, 50))
+    start_date = fields.Date()
+    end_date = fields.Date()
+
+
+class RegionUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(1, 100))
+    staff = fields.List(fields.String(validate=validate.Regexp(r"^[0-9a-f]{24}$")),
+                        validate=validate.Length(0, 50))
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True)
+
+
+class RegionSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+    parent = fields.String(allow_none=True)
+    path = fields.List(fields.String())
+    staff = fields.List(fields.String())
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True)
+    retired = fields.Boolean()
+
+
+class RegionListArgsSchema(Schema):
+    parent = fields.String(validate=validate.Regexp(REGION_CODE))
+    level = fields.String(validate=validate.OneOf(["county", "town", "community", "grid"]))
+    include_retired = fields.Boolean(load_default=False)
+
+
+class GridListArgsSchema(Schema):
+    format = fields.String(load_default="geojson", validate=validate.OneOf(["geojson"]))
+
+
+class FeatureCollectionSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(required=True)
+    features = fields.List(fields.Raw(), required=True)
+
+
+class ImportResultSchema(Schema):
+    imported = fields.Integer()
+    overlaps = fields.List(fields.Dict())

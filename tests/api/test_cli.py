@@ -1,5 +1,6 @@
 """The `gridhub` command."""
 
+import json
 import os
 import subprocess
 import sys
@@ -7,6 +8,7 @@ import sys
 from server.auth.models import User
 from server.cli import cli
 from server.grids.models import Region
+from server.grids.regions import export_grids
 
 
 def test_seed_demo_loads_the_demo_county_and_can_run_twice(app):
@@ -38,3 +40,29 @@ def test_init_db_creates_the_indexes_every_list_filter_needs(app):
                for key, _ in info["key"]}
     assert {"status", "category", "priority", "source", "region_path", "grid", "department",
             "assignee", "reporter", "created_at", "code", "idempotency_key"} <= indexed
+
+
+def test_import_grids_imports_a_file_with_a_progress_bar(app, demo, tmp_path):
+    path = tmp_path / "grids.geojson"
+    path.write_text(json.dumps(export_grids()), encoding="utf-8")
+    result = app.test_cli_runner().invoke(cli, ["import-grids", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "imported 8 grid(s)" in result.output
+
+
+def test_import_grids_refuses_a_file_with_a_bad_feature_and_names_it(app, demo, tmp_path):
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "1", "name": "x"}, "geometry": None}]}))
+    result = app.test_cli_runner().invoke(cli, ["import-grids", str(path)])
+    assert result.exit_code != 0
+    assert "feature 0" in result.output
+    assert "nothing imported" in result.output
+
+
+def test_import_grids_refuses_a_file_that_is_not_json(app, tmp_path):
+    path = tmp_path / "x.geojson"
+    path.write_text("{nope")
+    result = app.test_cli_runner().invoke(cli, ["import-grids", str(path)])
+    assert result.exit_code != 0
+    assert "cannot read" in result.output

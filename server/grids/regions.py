@@ -1,0 +1,158 @@
+"""The region tree: create, rename, retire nodes; import and export grid polygons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mongoengine import Q
+from shapely.geometry import shape
+
+from server.auth.permissions import require_roles
+from server.auth.principals import Principal
+from server.cases.models import Case
+from server.errors import Conflict, NotFound, Unprocessable
+from server.grids.geojson import ImportCheck, check_grids, geometry_problem
+from server.grids.models import LEVEL_BY_LENGTH, Region, parent_code
+from server.grids.service import bump_grids_stamp
+from workflows.case_machine import OPEN_STATES
+
+OPEN = [state.value for state in OPEN_STATES]
+
+
+def list_regions(*, parent: str | None = None, level: str | None = None,
+                 include_retired: bool = False):
+    """Region nodes, by code; optionally the children of one node or one level."""
+    query = Q()
+    if parent:
+        query &= Q(parent=parent)
+    if level:
+        query &= Q(level=level)
+    if not include_retired:
+        query &= Q(retired=False)
+    return Region.objects(query).exclude("geometry").order_by("code")
+
+
+def get_region(*, code: str) -> Region:
+    region = Region.objects(code=code).first()
+    if region is None:
+        raise NotFound("区域节点不存在", reason="not_found")
+    return region
+
+
+def create_region(*, principal: Principal, data: dict[str, Any]) -> Region:
+    """Add a node under its parent (given by the code's prefix)."""
+    require_roles(principal, "admin")
+    code = data["code"]
+    if Region.objects(code=code).first() is not None:
+        raise Conflict("该编码已存在", reason="duplicate")
+    parent_path: list[str] = []
+    if (parent := parent_code(code)) is not None:
+        node = Region.objects(code=parent, retired=False).first()
+        if node is None:
+            raise Unprocessable(f"上级节点 {parent} 不存在或已撤销", reason="unknown_parent")
+        parent_path = list(node.path)
+    level = LEVEL_BY_LENGTH[len(code)]
+    geometry = data.get("geometry")
+    if geometry is not None:
+        if level != "grid":
+            raise Unprocessable("只有网格可以带几何范围", reason="geometry_not_allowed")
+        reason, _ = geometry_problem(geometry)
+        if reason:
+            raise Unprocessable(reason, reason="invalid_geometry")
+    region = Region(code=code, name=data["name"], level=level, parent=parent,
+                    path=[*parent_path, code], geometry=geometry or {},
+                    staff=data.get("staff", []), start_date=data.get("start_date"),
+                    end_date=data.get("end_date")).save(force_insert=True)
+    if geometry is not None:
+        bump_grids_stamp()
+    return region
+
+
+def update_region(*, principal: Principal, code: str, data: dict[str, Any]) -> Region:
+    """Rename a node or change its staff and dates."""
+    require_roles(principal, "admin")
+    region = get_region(code=code)
+    for name in ("name", "staff", "start_date", "end_date"):
+        if name in data:
+            setattr(region, name, data[name])
+    return region.save()
+
+
+def retire_region(*, principal: Principal, code: str) -> Region:
+    """Retire a node and its subtree; refused while any case in it is still open."""
+    require_roles(principal, "admin")
+    region = get_region(code=code)
+    open_cases = Case.objects(region_path=code, status__in=OPEN).count()
+    if open_cases:
+        raise Conflict(f"该区域仍有 {open_cases} 件未办结案件，不能撤销", reason="open_cases",
+                       open_cases=open_cases)
+    Region.objects(path=code).update(set__retired=True)
+    bump_grids_stamp()
+    region.reload()
+    return region
+
+
+def check_import(collection: Any) -> ImportCheck:
+    """Check a FeatureCollection of grids against the tree as it stands (writes nothing)."""
+    communities = {
+        row["_id"]: (shape(row["geometry"]) if row.get("geometry") else None)
+        for row in Region.objects(level="community", retired=False)
+        .only("code", "geometry").as_pymongo()
+    }
+    codes = _feature_codes(collection)
+    existing = {
+        row["_id"]: shape(row["geometry"])
+        for row in Region.objects(level="grid", retired=False, code__nin=codes)
+        .only("code", "geometry").as_pymongo() if row.get("geometry")
+    }
+    return check_grids(collection, parents=communities, existing=existing)
+
+
+def _feature_codes(collection: Any) -> list[str]:
+    """The grid codes a FeatureCollection names (however malformed the rest of it is)."""
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list):
+        return []
+    return [f["properties"]["code"] for f in features
+            if isinstance(f, dict) and isinstance(f.get("properties"), dict)
+            and isinstance(f["properties"].get("code"), str)]
+
+
+def import_grids(*, principal: Principal, collection: Any) -> dict[str, Any]:
+    """Create or replace grids from GeoJSON, all or nothing: any bad feature refuses the file."""
+    require_roles(principal, "admin")
+    checked = check_import(collection)
+    if checked.errors:
+        raise Unprocessable(f"{len(checked.errors)} 个要素有误，整批未导入",
+                            reason="invalid_features", features=checked.errors)
+    write_grids(checked)
+    return {"imported": len(checked.grids), "overlaps": checked.overlaps}
+
+
+def write_grids(checked: ImportCheck, progress: Callable[[int], None] | None = None) -> None:
+    """Write checked grids (call only when `checked.errors` is empty)."""
+    # Everything was checked before the first write; the writes are idempotent upserts, so a
+    # write interrupted by the database is completed by sending the same file again.
+    grids = Region._get_collection()
+    for grid in checked.grids:
+        grids.update_one(
+            {"_id": grid.code},
+            {"$set": {"name": grid.name, "level": "grid", "parent": grid.code[:12],
+                      "path": [grid.code[:6], grid.code[:9], grid.code[:12], grid.code],
+                      "geometry": grid.geometry, "retired": False}},
+            upsert=True)
+        if progress:
+            progress(1)
+    if checked.grids:
+        bump_grids_stamp()
+
+
+def export_grids() -> dict[str, Any]:
+    """Active grids as a GeoJSON FeatureCollection (re-importable as it is)."""
+    rows = Region.objects(level="grid", retired=False).only("code", "name", "geometry") \
+        .order_by("code").as_pymongo()
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": row["_id"], "name": row["name"]},
+         "geometry": row["geometry"]}
+        for row in rows if row.get("geometry")]}

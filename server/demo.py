@@ -81,6 +81,18 @@ def _region(code: str, name: str, level: str, geometry: dict | None = None) -> N
            path=[*parents, code], geometry=geometry or {}).save()
 
 
+def _seed_layers() -> None:
+    """多网格融合: every demo grid answers for every domain through that domain's department;
+    the demo grid worker covers all domains of grid 001."""
+    worker = User.objects.get(username="gridworker")
+    for code in GRIDS:
+        workers = [str(worker.id)] if code == worker.org else []
+        Region.objects(code=code).update_one(set__layers=[
+            {"domain": domain, "grid_workers": workers, "department": department}
+            for department, _, domain in DEPARTMENTS])
+    bump_grids_stamp()
+
+
 def seed_demo(*, password_hash: str | None = None) -> dict[str, int]:
     """Load (or refresh) the demo county; return how many of each thing it holds."""
     _region(COUNTY, "乳山市", "county")
@@ -105,5 +117,6 @@ def seed_demo(*, password_hash: str | None = None) -> dict[str, int]:
         User.objects(username=username).update_one(
             upsert=True, set__name=name, set__role=role, set__org=org, set__org_kind=org_kind,
             set__password_hash=hashed, set__active=True)
+    _seed_layers()
     return {"regions": Region.objects.count(), "departments": Department.objects.count(),
             "categories": Category.objects.count(), "users": User.objects.count()}

@@ -76,6 +76,9 @@ class ApiClient:
     def patch(self, path, **kwargs):
         return self._call("PATCH", path, **kwargs)
 
+    def put(self, path, **kwargs):
+        return self._call("PUT", path, **kwargs)
+
 
 def token_for(username: str) -> str:
     user = User.objects.get(username=username)

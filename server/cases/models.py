@@ -28,6 +28,8 @@ class Case(Document):
     address = StringField(max_length=200)
     region_path = ListField(StringField())  # county, town, community, grid
     grid = StringField()
+    responsible_worker = StringField()  # user id, from the grid's layer for the domain
+    suggested_department = StringField()  # where the dispatcher is advised to send it
     department = StringField()
     assignee = StringField()  # user id
     reporter = StringField(required=True)  # principal key, "user:<id>" or "client:<id>"

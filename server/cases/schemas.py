@@ -81,6 +81,8 @@ class CaseSchema(Schema):
     address = _text(allow_none=True)
     region_path = fields.List(_text())
     grid = _text(allow_none=True)
+    responsible_worker = _text(allow_none=True)
+    suggested_department = _text(allow_none=True)
     department = _text(allow_none=True)
     assignee = _text(allow_none=True)
     reporter = fields.Method("_reporter")

@@ -89,7 +89,7 @@ def report(*, principal: Principal, data: dict[str, Any],
     if key and (existing := _replay(key, body_hash)) is not None:
         return existing, False
 
-    catalog.leaf(code=data["category"])
+    category = catalog.leaf(code=data["category"])
     location = data["location"]
     lat, lng = to_wgs84(lat=location["lat"], lng=location["lng"], system=location["coord_system"])
     located = grids.locate(lng=lng, lat=lat)
@@ -97,6 +97,8 @@ def report(*, principal: Principal, data: dict[str, Any],
         raise Unprocessable("该位置不在任何网格内", reason="outside_grids")
     attachment_ids = attachments.check_attachable(ids=data["attachments"], owner=principal.key,
                                                   case_id=None)
+    worker, department = grids.route(located, domain=category.domain,
+                                     default_department=category.default_department)
     now = now_utc()
     case = Case(
         code=next_code(region6=located.grid[:6], now=now),
@@ -105,6 +107,7 @@ def report(*, principal: Principal, data: dict[str, Any],
         description=data["description"], address=data.get("address"),
         location=[lng, lat],
         region_path=list(located.region_path), grid=located.grid,
+        responsible_worker=worker, suggested_department=department,
         reporter=principal.key, reporter_name=principal.name,
         attachments=[str(i) for i in attachment_ids],
         history=[machine.report_entry(principal.actor(), now=now)],

@@ -31,6 +31,9 @@ class Region(Document):
     path = ListField(StringField(), required=True)  # ancestors' codes, root first, self last
     geometry = DictField()  # GeoJSON Polygon/MultiPolygon in WGS84, for grids
     staff = ListField(StringField())  # responsible people: user ids
+    # 多网格融合: per domain, the grid workers (user ids) and the department answering there:
+    # [{"domain": "城管", "grid_workers": [...], "department": "371083-cgj"}]
+    layers = ListField(DictField())
     start_date = DateField()
     end_date = DateField()
     retired = BooleanField(default=False)

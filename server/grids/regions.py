@@ -8,12 +8,13 @@ from typing import Any
 from mongoengine import Q
 from shapely.geometry import shape
 
+from server.auth.models import User
 from server.auth.permissions import require_roles
 from server.auth.principals import Principal
 from server.cases.models import Case
 from server.errors import Conflict, NotFound, Unprocessable
 from server.grids.geojson import ImportCheck, check_grids, geometry_problem
-from server.grids.models import LEVEL_BY_LENGTH, Region, parent_code
+from server.grids.models import LEVEL_BY_LENGTH, Department, Region, parent_code
 from server.grids.service import bump_grids_stamp
 from workflows.case_machine import OPEN_STATES
 
@@ -77,6 +78,33 @@ def update_region(*, principal: Principal, code: str, data: dict[str, Any]) -> R
         if name in data:
             setattr(region, name, data[name])
     return region.save()
+
+
+def set_layers(*, principal: Principal, code: str, layers: list[dict[str, Any]]) -> Region:
+    """Replace a grid's responsibility layers (one per domain)."""
+    require_roles(principal, "admin")
+    region = get_region(code=code)
+    if region.level != "grid":
+        raise Unprocessable("只有网格可以设置责任图层", reason="not_a_grid")
+    domains = [layer["domain"] for layer in layers]
+    if len(set(domains)) != len(domains):
+        raise Unprocessable("同一领域只能有一个图层", reason="duplicate_domain")
+    departments = {layer["department"] for layer in layers if layer.get("department")}
+    known = {d.code for d in Department.objects(code__in=list(departments)).only("code")}
+    if departments - known:
+        raise Unprocessable("部门不存在", reason="unknown_department",
+                            departments=sorted(departments - known))
+    workers = {w for layer in layers for w in layer.get("grid_workers", [])}
+    found = {str(u.id) for u in User.objects(id__in=list(workers), role="grid_worker",
+                                             active=True).only("id")}
+    if workers - found:
+        raise Unprocessable("网格员不存在或不是网格员", reason="unknown_grid_workers",
+                            grid_workers=sorted(workers - found))
+    region.layers = [{"domain": layer["domain"], "grid_workers": layer.get("grid_workers", []),
+                      "department": layer.get("department")} for layer in layers]
+    region.save()
+    bump_grids_stamp()
+    return region
 
 
 def retire_region(*, principal: Principal, code: str) -> Region:

@@ -27,6 +27,12 @@ class PointSchema(Schema):
     lng = fields.Float()
 
 
+class LayerOutSchema(Schema):
+    domain = fields.String()
+    grid_workers = fields.List(fields.Nested(PersonSchema))
+    department = fields.Nested(NodeSchema, allow_none=True)
+
+
 class LocatedSchema(Schema):
     location = fields.Nested(PointSchema, metadata={"description": "the point in WGS84"})
     grid = fields.Nested(NodeSchema)
@@ -35,6 +41,8 @@ class LocatedSchema(Schema):
     county = fields.Nested(NodeSchema, allow_none=True)
     region_path = fields.List(fields.String())
     grid_workers = fields.List(fields.Nested(PersonSchema))
+    layers = fields.List(fields.Nested(LayerOutSchema),
+                         metadata={"description": "who answers for each domain here"})
 
 
 REGION_CODE = r"^\d{6}(\d{3}){0,3}$"
@@ -59,6 +67,18 @@ class RegionUpdateSchema(Schema):
     end_date = fields.Date(allow_none=True)
 
 
+class LayerSchema(Schema):
+    domain = fields.String(required=True, validate=validate.Length(1, 20))
+    grid_workers = fields.List(fields.String(validate=validate.Regexp(r"^[0-9a-f]{24}$")),
+                               load_default=list, validate=validate.Length(0, 20))
+    department = fields.String(allow_none=True, validate=validate.Length(1, 42))
+
+
+class LayersSchema(Schema):
+    layers = fields.List(fields.Nested(LayerSchema), required=True,
+                         validate=validate.Length(0, 30))
+
+
 class RegionSchema(Schema):
     code = fields.String()
     name = fields.String()
@@ -66,6 +86,7 @@ class RegionSchema(Schema):
     parent = fields.String(allow_none=True)
     path = fields.List(fields.String())
     staff = fields.List(fields.String())
+    layers = fields.List(fields.Nested(LayerSchema))
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True)
     retired = fields.Boolean()

@@ -23,9 +23,22 @@ STAMP_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
+class Layer:
+    """One responsibility layer of a grid (多网格融合): who answers for one domain there."""
+
+    domain: str
+    grid_workers: tuple[str, ...]  # user ids, the first is the one a report is routed to
+    department: str | None
+
+
+@dataclass(frozen=True)
 class Located:
     grid: str
     region_path: tuple[str, ...]
+    layers: tuple[Layer, ...] = ()
+
+    def layer(self, domain: str | None) -> Layer | None:
+        return next((layer for layer in self.layers if layer.domain == domain), None)
 
 
 class GridIndex:
@@ -67,10 +80,13 @@ class GridIndex:
             if stamp != self._stamp:
                 grids, shapes = [], []
                 rows = Region.objects(level="grid", retired=False).only(
-                    "code", "path", "geometry").order_by("code").as_pymongo()
+                    "code", "path", "geometry", "layers").order_by("code").as_pymongo()
                 for row in rows:
                     if row.get("geometry"):
-                        grids.append(Located(row["_id"], tuple(row["path"])))
+                        layers = tuple(Layer(lay["domain"], tuple(lay.get("grid_workers", ())),
+                                             lay.get("department"))
+                                       for lay in row.get("layers", ()))
+                        grids.append(Located(row["_id"], tuple(row["path"]), layers))
                         shapes.append(shape(row["geometry"]))
                 self._snapshot = (STRtree(shapes) if shapes else None, grids)
                 self._stamp = stamp
@@ -96,6 +112,16 @@ def locate(*, lng: float, lat: float) -> Located | None:
     return grid_index.locate(lng, lat)
 
 
+def route(located: Located, *, domain: str | None,
+          default_department: str | None) -> tuple[str | None, str | None]:
+    """(responsible grid worker, suggested department) for a report of a domain in a grid:
+    the grid's layer for that domain, else the category's default department."""
+    layer = located.layer(domain)
+    worker = layer.grid_workers[0] if layer and layer.grid_workers else None
+    department = (layer.department if layer and layer.department else None) or default_department
+    return worker, department
+
+
 def get_department(*, code: str) -> Department | None:
     """A department by code, or None."""
     return Department.objects(code=code).first()
@@ -115,8 +141,14 @@ def locate_details(*, lat: float, lng: float, system: str = "wgs84") -> dict:
     nodes = {r.code: r for r in Region.objects(code__in=list(located.region_path))
              .only("code", "name", "level")}
     by_level = {node.level: {"code": node.code, "name": node.name} for node in nodes.values()}
-    workers = User.objects(Q(org=located.grid) | Q(grids=located.grid), role="grid_worker",
-                           active=True).only("id", "name")
+    workers = list(User.objects(Q(org=located.grid) | Q(grids=located.grid),
+                                role="grid_worker", active=True).only("id", "name"))
+    layer_ids = {w for layer in located.layers for w in layer.grid_workers}
+    names = {str(u.id): u.name for u in workers}
+    names.update({str(u.id): u.name for u in User.objects(id__in=list(layer_ids - set(names)))
+                  .only("id", "name")})
+    departments = {d.code: d.name for d in Department.objects(
+        code__in=[layer.department for layer in located.layers if layer.department])}
     return {
         "location": {"lat": wgs_lat, "lng": wgs_lng},
         "grid": by_level.get("grid"),
@@ -125,4 +157,11 @@ def locate_details(*, lat: float, lng: float, system: str = "wgs84") -> dict:
         "county": by_level.get("county"),
         "region_path": list(located.region_path),
         "grid_workers": [{"id": str(u.id), "name": u.name} for u in workers],
+        "layers": [{"domain": layer.domain,
+                    "grid_workers": [{"id": w, "name": names.get(w, "")}
+                                     for w in layer.grid_workers],
+                    "department": ({"code": layer.department,
+                                    "name": departments.get(layer.department, "")}
+                                   if layer.department else None)}
+                   for layer in located.layers],
     }

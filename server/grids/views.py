@@ -9,6 +9,7 @@ from server.grids.schemas import (
     FeatureCollectionSchema,
     GridListArgsSchema,
     ImportResultSchema,
+    LayersSchema,
     LocateArgsSchema,
     LocatedSchema,
     RegionCreateSchema,
@@ -63,6 +64,16 @@ class RegionItem(MethodView):
     def patch(self, data, code):
         """Rename a node or change its staff and dates (admin)."""
         return regions.update_region(principal=authenticate(), code=code, data=data)
+
+
+@blp.route("/regions/<code>/layers")
+class RegionLayers(MethodView):
+    @blp.secured(403, 404)
+    @blp.arguments(LayersSchema())
+    @blp.response(200, RegionSchema)
+    def put(self, body, code):
+        """Set a grid's responsibility layers by domain (多网格融合, admin)."""
+        return regions.set_layers(principal=authenticate(), code=code, layers=body["layers"])
 
 
 @blp.route("/regions/<code>/retire")

@@ -63,3 +63,47 @@ def test_a_report_in_gcj02_is_stored_in_wgs84_in_its_grid(report):
     case = report(location={"lat": lat, "lng": lng, "coord_system": "gcj02"})
     assert case["grid"] == "371083001001001"
     assert case["location"] == pytest.approx({"lat": INSIDE[0], "lng": INSIDE[1]}, abs=1e-7)
+
+
+def test_locate_lists_the_responsible_people_by_domain(as_user):
+    body = as_user("dispatcher").get(
+        "/api/v1/grids/locate", query_string={"lat": INSIDE[0], "lng": INSIDE[1]}).json
+    by_domain = {layer["domain"]: layer for layer in body["layers"]}
+    assert by_domain["城管"]["department"] == {"code": "371083-cgj", "name": "乳山市城市管理局"}
+    assert [w["name"] for w in by_domain["城管"]["grid_workers"]] == ["胜利街网格员"]
+
+
+def test_a_report_is_routed_to_the_grids_worker_and_its_domains_department(report, as_user):
+    worker_id = as_user("gridworker").get("/api/v1/me").json["id"]
+    noise = report("resident", category="9001")  # 噪声扰民: 生态环境
+    assert (noise["responsible_worker"], noise["suggested_department"]) == (
+        worker_id, "371083-sthjj")
+    collapse = report("resident", category="0401")  # 路面塌陷: 住建
+    assert collapse["suggested_department"] == "371083-zjj"
+
+
+def test_without_a_layer_the_category_default_department_is_suggested(report, as_user):
+    as_user("admin").put("/api/v1/regions/371083001001001/layers", json={"layers": []})
+    case = report("resident", category="0401")
+    assert (case["responsible_worker"], case["suggested_department"]) == (None, "371083-zjj")
+
+
+def test_layers_are_set_by_an_admin_and_validated(as_user):
+    admin = as_user("admin")
+    ok = admin.put("/api/v1/regions/371083001001002/layers",
+                   json={"layers": [{"domain": "城管", "department": "371083-cgj"}]})
+    assert ok.status_code == 200
+    assert ok.json["layers"] == [{"domain": "城管", "grid_workers": [],
+                                  "department": "371083-cgj"}]
+    for body, reason in [
+        ({"layers": [{"domain": "城管"}, {"domain": "城管"}]}, "duplicate_domain"),
+        ({"layers": [{"domain": "城管", "department": "nope-x"}]}, "unknown_department"),
+        ({"layers": [{"domain": "城管", "grid_workers": ["0123456789abcdef01234567"]}]},
+         "unknown_grid_workers"),
+    ]:
+        response = admin.put("/api/v1/regions/371083001001002/layers", json=body)
+        assert response.json["errors"]["reason"] == reason
+    assert admin.put("/api/v1/regions/371083001/layers",
+                     json={"layers": []}).json["errors"]["reason"] == "not_a_grid"
+    assert as_user("dispatcher").put("/api/v1/regions/371083001001002/layers",
+                                     json={"layers": []}).status_code == 403

@@ -52,9 +52,10 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.auth.views import blp as auth_blp
     from server.auth.views import wellknown
     from server.cases.views import blp as cases_blp
+    from server.catalog.views import blp as catalog_blp
     from server.grids.views import blp as grids_blp
 
-    for blueprint in (auth_blp, wellknown, cases_blp, grids_blp):
+    for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp):
         api.register_blueprint(blueprint)
     app.before_request(_limit_body)
     _add_health_routes(app)

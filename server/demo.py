@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.auth.models import User
 from server.auth.passwords import hash_password
-from server.catalog.models import Category
+from server.catalog.models import Category, build_attributes
 from server.grids.models import Department, Region
 from server.grids.service import bump_grids_stamp
 
@@ -57,6 +57,27 @@ CATEGORIES = [
                         ("9002", "供水供暖", "371083-zjj", False),
                         ("9003", "物业管理", "371083-zjj", False)]),
 ]
+
+# Extra questions some 小类 ask (Open311 attributes).
+ATTRIBUTES = {
+    "0401": [
+        {"code": "area_m2", "datatype": "number", "required": True, "order": 1,
+         "description": "塌陷面积（平方米）"},
+        {"code": "traffic", "datatype": "singlevaluelist", "required": True, "order": 2,
+         "description": "是否影响通行",
+         "values": [{"key": "blocked", "name": "完全阻断"}, {"key": "partial", "name": "部分影响"},
+                    {"key": "none", "name": "不影响"}]},
+    ],
+    "9001": [
+        {"code": "period", "datatype": "singlevaluelist", "required": True, "order": 1,
+         "description": "噪声时段",
+         "values": [{"key": "day", "name": "白天"}, {"key": "night", "name": "夜间（22时至次日6时）"}]},
+        {"code": "sources", "datatype": "multivaluelist", "required": False, "order": 2,
+         "description": "噪声来源",
+         "values": [{"key": "construction", "name": "施工"}, {"key": "business", "name": "商业经营"},
+                    {"key": "neighbour", "name": "邻里生活"}]},
+    ],
+}
 
 USERS = [
     ("admin", "系统管理员", "admin", COUNTY, "region"),
@@ -111,7 +132,9 @@ def seed_demo(*, password_hash: str | None = None) -> dict[str, int]:
         for sub, sub_name, department, self_handle in children:
             Category(code=sub, name=sub_name, parent=code, level=2,
                      kind="request" if code == "90" else "event", domain=domains[department],
-                     default_department=department, self_handle_allowed=self_handle).save()
+                     default_department=department, allows_self_handle=self_handle,
+                     default_priority="urgent" if code == "04" else "normal",
+                     attributes=build_attributes(ATTRIBUTES.get(sub, []))).save()
     hashed = password_hash or hash_password(DEMO_PASSWORD)
     for username, name, role, org, org_kind in USERS:
         User.objects(username=username).update_one(

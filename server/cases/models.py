@@ -26,6 +26,7 @@ class Case(Document):
     description = StringField(required=True, max_length=4000)
     location = PointField(required=True, auto_index=False)  # GeoJSON [lng, lat], WGS84
     address = StringField(max_length=200)
+    attributes = DictField()  # answers to the category's attributes
     region_path = ListField(StringField())  # county, town, community, grid
     grid = StringField()
     responsible_worker = StringField()  # user id, from the grid's layer for the domain

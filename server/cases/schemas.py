@@ -21,8 +21,12 @@ class CaseCreateSchema(Schema):
     description = _text(required=True, validate=validate.Length(1, 4000))
     location = fields.Nested(LocationSchema, required=True)
     address = _text(validate=validate.Length(0, 200))
-    priority = _text(load_default="normal", validate=validate.OneOf(PRIORITIES))
+    priority = _text(validate=validate.OneOf(PRIORITIES),
+                     metadata={"description": "default: the category's default priority"})
     attachments = fields.List(object_id_field(), validate=validate.Length(0, 9), load_default=list)
+    attributes = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)),
+                             load_default=dict,
+                             metadata={"description": "answers to the category's attributes"})
 
 
 class TransitionSchema(Schema):
@@ -80,6 +84,7 @@ class CaseSchema(Schema):
     location = fields.Method("_location", metadata={"description": "{lat, lng} WGS84"})
     address = _text(allow_none=True)
     region_path = fields.List(_text())
+    attributes = fields.Dict()
     grid = _text(allow_none=True)
     responsible_worker = _text(allow_none=True)
     suggested_department = _text(allow_none=True)

@@ -22,6 +22,7 @@ from server.auth.principals import Principal
 from server.cases import attachments
 from server.cases.models import Case, Counter
 from server.catalog import service as catalog
+from server.catalog.attributes import validate_attributes
 from server.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from server.grids import service as grids
 from server.grids.coords import to_wgs84
@@ -90,6 +91,7 @@ def report(*, principal: Principal, data: dict[str, Any],
         return existing, False
 
     category = catalog.leaf(code=data["category"])
+    answers = validate_attributes(category, data["attributes"])
     location = data["location"]
     lat, lng = to_wgs84(lat=location["lat"], lng=location["lng"], system=location["coord_system"])
     located = grids.locate(lng=lng, lat=lat)
@@ -103,7 +105,8 @@ def report(*, principal: Principal, data: dict[str, Any],
     case = Case(
         code=next_code(region6=located.grid[:6], now=now),
         status=machine.State.REPORTED.value,
-        category=data["category"], priority=data["priority"], source=source,
+        category=data["category"], priority=data.get("priority") or category.default_priority,
+        source=source, attributes=answers,
         description=data["description"], address=data.get("address"),
         location=[lng, lat],
         region_path=list(located.region_path), grid=located.grid,
@@ -172,7 +175,7 @@ def _snapshot(case: Case) -> machine.CaseSnapshot:
     self_handle = False
     if case.status == machine.State.REPORTED:
         category = catalog.find(code=case.category)
-        self_handle = bool(category and category.self_handle_allowed)
+        self_handle = bool(category and category.allows_self_handle)
     suspension = case.suspension or {}
     return machine.CaseSnapshot(
         status=machine.State(case.status), last_seq=case.version, reporter=case.reporter,

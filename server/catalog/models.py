@@ -1,8 +1,35 @@
-"""The category catalogue: 数字城管 大类/小类 and resident 诉求 types."""
+"""The category catalogue: 数字城管 大类/小类 (CJ/T 214 style) and resident 诉求 types."""
 
 from __future__ import annotations
 
-from mongoengine import BooleanField, Document, IntField, StringField
+from mongoengine import (
+    BooleanField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentListField,
+    IntField,
+    ListField,
+    StringField,
+)
+
+DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+PRIORITIES = ("normal", "urgent")
+
+
+class AttributeValue(EmbeddedDocument):
+    key = StringField(required=True, max_length=40)
+    name = StringField(required=True, max_length=100)
+
+
+class Attribute(EmbeddedDocument):
+    """An extra question a report of this category answers, in Open311's vocabulary."""
+
+    code = StringField(required=True, regex=r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+    datatype = StringField(required=True, choices=DATATYPES)
+    required = BooleanField(default=False)
+    order = IntField(default=0)
+    description = StringField(required=True, max_length=200)
+    values = EmbeddedDocumentListField(AttributeValue)
 
 
 class Category(Document):
@@ -13,7 +40,18 @@ class Category(Document):
     kind = StringField(choices=("event", "request"), default="event")  # 事件 / 诉求
     domain = StringField()
     default_department = StringField()
-    self_handle_allowed = BooleanField(default=False)
+    default_priority = StringField(choices=PRIORITIES, default="normal")
+    allows_self_handle = BooleanField(default=False)
+    duplicate_radius_m = IntField(default=50, min_value=0, max_value=5000)
+    duplicate_window_h = IntField(default=72, min_value=0, max_value=24 * 90)
+    attributes = EmbeddedDocumentListField(Attribute)
+    keywords = ListField(StringField())
     active = BooleanField(default=True)
 
     meta = {"collection": "categories", "indexes": ["parent"]}
+
+
+def build_attributes(raw: list[dict]) -> list[Attribute]:
+    """Attribute documents from plain dicts (API bodies, seed data)."""
+    return [Attribute(**{**a, "values": [AttributeValue(**v) for v in a.get("values", [])]})
+            for a in raw]

@@ -18,13 +18,13 @@ def test_a_handler_sees_only_what_is_dispatched_to_their_department(case_in, rep
 
 
 def test_a_resident_sees_only_their_own_requests(report, as_user):
-    mine = report("resident", category="9001")
+    mine = report("resident", category="9003")
     report("gridworker")
     assert ids(as_user("resident").get("/api/v1/cases")) == {mine["id"]}
 
 
 def test_a_grid_worker_sees_the_cases_of_their_grid(report, as_user):
-    in_grid = report("resident", category="9001")
+    in_grid = report("resident", category="9003")
     report("resident", location={"lat": 36.915, "lng": 121.545})  # 府前路第一网格
     assert ids(as_user("gridworker").get("/api/v1/cases")) == {in_grid["id"]}
 
@@ -37,7 +37,7 @@ def test_a_town_supervisor_sees_the_town_and_not_the_next_one(report, as_user):
 
 
 def test_a_case_outside_the_scope_is_404_on_get(report, as_user):
-    case = report("resident", category="9001")
+    case = report("resident", category="9003")
     handler_of("371083-zjj", username="zjj")
     assert as_user("zjj").get(f"/api/v1/cases/{case['id']}").status_code == 404
     assert as_user("zjj").get(f"/api/v1/cases/{case['id']}/history").status_code == 404
@@ -45,7 +45,7 @@ def test_a_case_outside_the_scope_is_404_on_get(report, as_user):
 
 @pytest.mark.parametrize(("query", "expected"), [
     ("status=accepted", {"a"}),
-    ("category=9001", {"r"}),
+    ("category=9003", {"r"}),
     ("source=resident", {"r"}),
     ("priority=urgent", {"a"}),
     ("region=371083001001", {"a", "r"}),
@@ -54,7 +54,7 @@ def test_a_case_outside_the_scope_is_404_on_get(report, as_user):
 ])
 def test_the_list_filters_narrow_the_result(report, case_in, as_user, query, expected):
     made = {"a": case_in("accepted", priority="urgent"),
-            "r": report("resident", category="9001")}
+            "r": report("resident", category="9003")}
     got = ids(as_user("dispatcher").get(f"/api/v1/cases?{query}"))
     assert got == {made[k]["id"] for k in expected}
 
@@ -71,7 +71,7 @@ def test_q_searches_code_and_description_and_treats_regex_characters_literally(r
 
 def test_mine_lists_what_the_caller_reported(report, as_user):
     mine = report("gridworker")
-    report("resident", category="9001")
+    report("resident", category="9003")
     assert ids(as_user("gridworker").get("/api/v1/cases?mine=true")) == {mine["id"]}
 
 

@@ -6,6 +6,7 @@ from server.grids.coords import from_wgs84
 
 INSIDE = (36.915, 121.525)  # 胜利街第一网格 371083001001001
 SEA = (36.7, 121.7)  # the Yellow Sea off 乳山
+COLLAPSE = {"attributes": {"area_m2": 2.5, "traffic": "partial"}}
 
 
 def test_a_point_inside_a_demo_grid_locates_to_it_with_its_nodes_and_worker(as_user):
@@ -75,16 +76,16 @@ def test_locate_lists_the_responsible_people_by_domain(as_user):
 
 def test_a_report_is_routed_to_the_grids_worker_and_its_domains_department(report, as_user):
     worker_id = as_user("gridworker").get("/api/v1/me").json["id"]
-    noise = report("resident", category="9001")  # 噪声扰民: 生态环境
+    noise = report("resident", category="9001", attributes={"period": "night"})  # 生态环境
     assert (noise["responsible_worker"], noise["suggested_department"]) == (
         worker_id, "371083-sthjj")
-    collapse = report("resident", category="0401")  # 路面塌陷: 住建
+    collapse = report("resident", category="0401", **COLLAPSE)  # 路面塌陷: 住建
     assert collapse["suggested_department"] == "371083-zjj"
 
 
 def test_without_a_layer_the_category_default_department_is_suggested(report, as_user):
     as_user("admin").put("/api/v1/regions/371083001001001/layers", json={"layers": []})
-    case = report("resident", category="0401")
+    case = report("resident", category="0401", **COLLAPSE)
     assert (case["responsible_worker"], case["suggested_department"]) == (None, "371083-zjj")
 
 

@@ -25,7 +25,7 @@ def test_a_report_is_located_in_its_grid_and_region_path(report):
 
 
 def test_a_resident_report_records_the_resident_as_source_and_reporter(report, as_user):
-    case = report("resident", category="9001")
+    case = report("resident", category="9003")
     me = as_user("resident").get("/api/v1/me").json
     assert case["source"] == "resident"
     assert case["reporter"]["key"] == f"user:{me['id']}"

@@ -15,7 +15,7 @@ def cases(as_user, report, transition):
     """One case per place, reported by a resident and dispatched to 城管局 (except xiacun)."""
     made = {}
     for place, point in POINTS.items():
-        case = report("resident", category="9001", location=point)
+        case = report("resident", category="9003", location=point)
         if place != "xiacun":
             transition(case["id"], "dispatcher", {"action": "accept"})
             transition(case["id"], "dispatcher",

@@ -184,7 +184,7 @@ def test_self_handling_a_category_that_does_not_allow_it_is_409(report, transiti
 
 
 def test_the_reporter_evaluates_a_closed_case_once(case_in, transition):
-    case = case_in("closed", reporter="resident", category="9001")
+    case = case_in("closed", reporter="resident", category="9003")
     first = transition(case["id"], "resident", {"action": "evaluate", "rating": "satisfied"})
     assert first.json["evaluation"]["rating"] == "satisfied"
     second = transition(case["id"], "resident", {"action": "evaluate", "rating": "dissatisfied"})
@@ -199,7 +199,7 @@ def test_a_supervisor_reopens_a_closed_case_to_its_department(case_in, transitio
 
 
 def test_the_reporter_cancels_a_case_not_yet_accepted(report, transition):
-    case = report("resident", category="9001")
+    case = report("resident", category="9003")
     assert transition(case["id"], "resident", {"action": "cancel"}).json["status"] == "cancelled"
 
 

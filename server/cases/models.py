@@ -43,6 +43,8 @@ class Case(Document):
     result = StringField()
     self_handled = BooleanField(default=False)
     merged_into = StringField()
+    merged_cases = ListField(StringField())  # on a primary: the cases merged into it
+    possible_duplicates = ListField(StringField())  # open cases nearby when this was reported
     supervision_level = IntField(default=0)
     extension = DictField(null=True)
     suspension = DictField(null=True)

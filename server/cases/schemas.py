@@ -96,6 +96,8 @@ class CaseSchema(Schema):
     version = fields.Integer()
     result = _text(allow_none=True)
     merged_into = _text(allow_none=True)
+    merged_cases = fields.List(_text())
+    possible_duplicates = fields.List(_text())
     supervision_level = fields.Integer()
     extension = fields.Dict(allow_none=True)
     suspension = fields.Dict(allow_none=True)
@@ -160,3 +162,21 @@ class AttachmentSchema(Schema):
 
 class UploadSchema(Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class NearbyArgsSchema(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
+    coord_system = fields.String(load_default="wgs84", validate=validate.OneOf(SYSTEMS))
+    category = _text(required=True, validate=validate.Length(1, 12))
+
+
+class NearbyCaseSchema(Schema):
+    id = _text()
+    code = _text()
+    status = _text()
+    status_label = _text()
+    category = _text()
+    address = _text(allow_none=True)
+    distance_m = fields.Float()
+    created_at = LocalDateTime()

@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from server.auth.models import User
 from server.auth.principals import Principal
-from server.cases import attachments
+from server.cases import attachments, duplicates
 from server.cases.models import Case, Counter
 from server.catalog import service as catalog
 from server.catalog.attributes import validate_attributes
@@ -102,6 +102,7 @@ def report(*, principal: Principal, data: dict[str, Any],
     worker, department = grids.route(located, domain=category.domain,
                                      default_department=category.default_department)
     now = now_utc()
+    nearby = duplicates.find(category=category, lng=lng, lat=lat, now=now)
     case = Case(
         code=next_code(region6=located.grid[:6], now=now),
         status=machine.State.REPORTED.value,
@@ -111,6 +112,7 @@ def report(*, principal: Principal, data: dict[str, Any],
         location=[lng, lat],
         region_path=list(located.region_path), grid=located.grid,
         responsible_worker=worker, suggested_department=department,
+        possible_duplicates=[str(n.case.id) for n in nearby],
         reporter=principal.key, reporter_name=principal.name,
         attachments=[str(i) for i in attachment_ids],
         history=[machine.report_entry(principal.actor(), now=now)],
@@ -268,7 +270,25 @@ def apply_transition(*, principal: Principal, case_id: ObjectId, action: str,
     if raw is None:
         raise Conflict("案件已被他人同时修改，请刷新后重试", reason="version_conflict")
     attachments.attach(ids=attachment_ids, case_id=case.id)
+    if action == "merge":
+        # The merged case's own update (above) is the record; the primary's list follows it.
+        Case.objects(id=payload["primary"]).update_one(add_to_set__merged_cases=str(case.id))
     return Case._from_son(raw)
+
+
+def nearby(*, lat: float, lng: float, system: str, category: str) -> list[dict[str, Any]]:
+    """Open cases of a category near a point, for the app to show before a report is sent.
+
+    Only what a passer-by could see on the street is returned (no reporter, no description).
+    """
+    wgs_lat, wgs_lng = to_wgs84(lat=lat, lng=lng, system=system)
+    found = duplicates.find(category=catalog.leaf(code=category), lng=wgs_lng, lat=wgs_lat,
+                            now=now_utc())
+    return [{"id": str(n.case.id), "code": n.case.code, "status": n.case.status,
+             "status_label": machine.STATE_LABELS[machine.State(n.case.status)],
+             "category": n.case.category, "address": n.case.address,
+             "distance_m": round(n.distance_m, 1), "created_at": n.case.created_at}
+            for n in found]
 
 
 def upload(*, principal: Principal, data: bytes):

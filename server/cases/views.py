@@ -15,6 +15,8 @@ from server.cases.schemas import (
     CaseListArgsSchema,
     CaseSchema,
     HistoryEntrySchema,
+    NearbyArgsSchema,
+    NearbyCaseSchema,
     TransitionSchema,
     UploadSchema,
 )
@@ -59,6 +61,17 @@ class Cases(MethodView):
                                 reason="invalid_idempotency_key")
         case, created = service.report(principal=authenticate(), data=data, idempotency_key=key)
         return case, (201 if created else 200), _etag(case)
+
+
+@blp.route("/cases/nearby")
+class NearbyCases(MethodView):
+    @blp.secured()
+    @blp.arguments(NearbyArgsSchema(), location="query")
+    @blp.response(200, NearbyCaseSchema(many=True))
+    def get(self, args):
+        """Open cases of a category near a point (possible duplicates), nearest first."""
+        return service.nearby(lat=args["lat"], lng=args["lng"], system=args["coord_system"],
+                              category=args["category"])
 
 
 @blp.route("/cases/<objectid:case_id>")

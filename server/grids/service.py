@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from mongoengine import Q
 from mongoengine.connection import get_db
 from shapely import STRtree
-from shapely.geometry import Point, shape
+from shapely.geometry import Point, box, shape
 
 from server.auth.models import User
 from server.errors import Unprocessable
@@ -20,6 +21,16 @@ GRIDS_STAMP = "grids"
 # How often a process asks the database whether the grids changed: a grid edit made through
 # another process is seen here within this many seconds (at once in the process that made it).
 STAMP_CHECK_SECONDS = 1.0
+METRES_PER_DEGREE = 111_320.0
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,18 @@ class GridIndex:
         # On a shared edge the lowest code wins, so the answer never depends on tree order.
         return grids[int(hits[0]) if len(hits) == 1 else int(min(hits))]
 
+    def near(self, lng: float, lat: float, radius_m: float) -> list[str]:
+        """Codes of the grids within about `radius_m` of a point (bounding boxes)."""
+        if time.monotonic() - self._checked_at >= STAMP_CHECK_SECONDS:
+            self._refresh()
+        tree, grids = self._snapshot
+        if tree is None:
+            return []
+        dlat = radius_m / METRES_PER_DEGREE
+        dlng = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+        hits = tree.query(box(lng - dlng, lat - dlat, lng + dlng, lat + dlat))
+        return sorted(grids[int(i)].grid for i in hits)
+
     def _refresh(self) -> None:
         with self._lock:
             now = time.monotonic()
@@ -105,6 +128,11 @@ def bump_grids_stamp() -> None:
 
 
 grid_index = GridIndex()
+
+
+def grids_near(*, lng: float, lat: float, radius_m: float) -> list[str]:
+    """Codes of the grids within about `radius_m` of a WGS84 point."""
+    return grid_index.near(lng, lat, radius_m)
 
 
 def locate(*, lng: float, lat: float) -> Located | None:

@@ -1,0 +1,53 @@
+"""Possible duplicates: open cases of the same 小类 near a point, reported recently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bson import ObjectId
+
+from server.cases.models import Case
+from server.catalog.models import Category
+from server.grids.service import distance_m, grids_near
+from workflows.case_machine import OPEN_STATES
+
+OPEN = [state.value for state in OPEN_STATES]
+MAX_CANDIDATES = 500  # newest first; a hot spot with more open cases than this is cut there
+
+
+@dataclass(frozen=True)
+class Nearby:
+    case: Case
+    distance_m: float
+
+
+def find(*, category: Category, lng: float, lat: float, now: datetime,
+         exclude: ObjectId | None = None, limit: int = 10) -> list[Nearby]:
+    """Open cases of the category within its duplicate radius and window, nearest first.
+
+    Portable on purpose (mongomock has no geo operators): the grids around the point come
+    from the in-process grid index, the candidates from the (grid, status) index, and the
+    exact distance is computed here.
+    """
+    radius = category.duplicate_radius_m
+    if radius <= 0 or category.duplicate_window_h <= 0:
+        return []
+    codes = grids_near(lng=lng, lat=lat, radius_m=radius)
+    if not codes:
+        return []
+    candidates = Case.objects(
+        grid__in=codes, status__in=OPEN, category=category.code,
+        created_at__gte=now - timedelta(hours=category.duplicate_window_h),
+    ).only("id", "code", "status", "category", "location", "address", "created_at") \
+        .order_by("-created_at").limit(MAX_CANDIDATES)
+    found = []
+    for case in candidates:
+        if case.id == exclude:
+            continue
+        c_lng, c_lat = case.location["coordinates"]
+        d = distance_m(lng, lat, c_lng, c_lat)
+        if d <= radius:
+            found.append(Nearby(case, d))
+    found.sort(key=lambda n: n.distance_m)
+    return found[:limit]

@@ -49,13 +49,14 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     app.extensions["gridhub_keyring"] = KeyRing()
     app.extensions["gridhub_verified"] = VerifiedCache()
     api = init_api(app)
+    from server.auth.user_views import blp as organisation_blp
     from server.auth.views import blp as auth_blp
     from server.auth.views import wellknown
     from server.cases.views import blp as cases_blp
     from server.catalog.views import blp as catalog_blp
     from server.grids.views import blp as grids_blp
 
-    for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp):
+    for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp, organisation_blp):
         api.register_blueprint(blueprint)
     app.before_request(_limit_body)
     _add_health_routes(app)

@@ -51,3 +51,10 @@ class UnsupportedMediaType(GridhubError):
 
 class Unprocessable(GridhubError):
     status, reason, message = 422, "validation_error", "请求参数校验失败"
+
+
+def found(document, message: str):
+    """The document, or NotFound (reason `not_found`) with the message when it is None."""
+    if document is None:
+        raise NotFound(message, reason="not_found")
+    return document

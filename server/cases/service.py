@@ -23,7 +23,14 @@ from server.cases import attachments, duplicates
 from server.cases.models import Case, Counter
 from server.catalog import service as catalog
 from server.catalog.attributes import validate_attributes
-from server.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
+from server.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+    found,
+)
 from server.grids import service as grids
 from server.grids.coords import to_wgs84
 from workflows import case_machine as machine
@@ -132,18 +139,14 @@ def report(*, principal: Principal, data: dict[str, Any],
 
 def get(*, principal: Principal, case_id: ObjectId) -> Case:
     """A case the principal may see; NotFound otherwise (existence is not revealed)."""
-    case = Case.objects(Q(id=case_id) & scope_filter(principal)).exclude("history").first()
-    if case is None:
-        raise NotFound("案件不存在", reason="not_found")
-    return case
+    return found(Case.objects(Q(id=case_id) & scope_filter(principal)).exclude("history").first(),
+                 "案件不存在")
 
 
 def history(*, principal: Principal, case_id: ObjectId) -> list[dict[str, Any]]:
     """The append-only history of a visible case, oldest first."""
-    case = Case.objects(Q(id=case_id) & scope_filter(principal)).only("history").first()
-    if case is None:
-        raise NotFound("案件不存在", reason="not_found")
-    return case.history
+    return found(Case.objects(Q(id=case_id) & scope_filter(principal)).only("history").first(),
+                 "案件不存在").history
 
 
 def list_cases(*, principal: Principal, filters: dict[str, Any]):
@@ -204,7 +207,7 @@ def allowed(*, principal: Principal, case_id: ObjectId) -> tuple[Case, list[str]
 def _check_references(principal: Principal, case: Case, action: str,
                       payload: dict[str, Any]) -> list[ObjectId]:
     """Validate what the payload points at; return attachment ids to bind to the case."""
-    if "department" in payload and grids.get_department(code=payload["department"]) is None:
+    if "department" in payload and grids.find_department(code=payload["department"]) is None:
         raise Unprocessable("部门不存在", reason="unknown_department",
                             fields={"department": ["未知部门"]})
     if payload.get("assignee"):

@@ -9,7 +9,7 @@ from typing import Any
 from server.auth.permissions import require_roles
 from server.auth.principals import Principal
 from server.catalog.models import Category, build_attributes
-from server.errors import Conflict, NotFound, Unprocessable
+from server.errors import Conflict, Unprocessable, found
 from server.grids.models import Department
 
 # A category edited through another process is seen here within this many seconds.
@@ -57,10 +57,7 @@ def list_categories(*, kind: str | None = None, parent: str | None = None,
 
 
 def get_category(*, code: str) -> Category:
-    category = Category.objects(code=code).first()
-    if category is None:
-        raise NotFound("类别不存在", reason="not_found")
-    return category
+    return found(Category.objects(code=code).first(), "类别不存在")
 
 
 def create_category(*, principal: Principal, data: dict[str, Any]) -> Category:

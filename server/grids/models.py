@@ -49,5 +49,7 @@ class Department(Document):
     region = StringField(required=True)  # the county it belongs to
     parent = StringField()
     domain = StringField()  # 城管, 市场监管, 生态环境 …
+    duty_officials = ListField(StringField())  # user ids of the department's heads on duty
+    active = BooleanField(default=True)
 
     meta = {"collection": "departments", "indexes": ["region", "domain"]}

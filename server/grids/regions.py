@@ -12,7 +12,7 @@ from server.auth.models import User
 from server.auth.permissions import require_roles
 from server.auth.principals import Principal
 from server.cases.models import Case
-from server.errors import Conflict, NotFound, Unprocessable
+from server.errors import Conflict, Unprocessable, found
 from server.grids.geojson import ImportCheck, check_grids, geometry_problem
 from server.grids.models import LEVEL_BY_LENGTH, Department, Region, parent_code
 from server.grids.service import bump_grids_stamp
@@ -35,10 +35,7 @@ def list_regions(*, parent: str | None = None, level: str | None = None,
 
 
 def get_region(*, code: str) -> Region:
-    region = Region.objects(code=code).first()
-    if region is None:
-        raise NotFound("区域节点不存在", reason="not_found")
-    return region
+    return found(Region.objects(code=code).first(), "区域节点不存在")
 
 
 def create_region(*, principal: Principal, data: dict[str, Any]) -> Region:

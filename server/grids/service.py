@@ -150,9 +150,9 @@ def route(located: Located, *, domain: str | None,
     return worker, department
 
 
-def get_department(*, code: str) -> Department | None:
-    """A department by code, or None."""
-    return Department.objects(code=code).first()
+def find_department(*, code: str) -> Department | None:
+    """An active department by code, or None."""
+    return Department.objects(code=code, active=True).first()
 
 
 def subtree_codes(*, code: str) -> list[str]:

@@ -1,0 +1,119 @@
+"""Administering users and departments: who is bound to which node of the organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from server.auth.models import User
+from server.auth.passwords import hash_password
+from server.auth.permissions import require_roles
+from server.auth.principals import Principal
+from server.errors import Conflict, Unprocessable, found
+from server.grids.models import Department, Region
+
+# Which kind of node each role is bound to, and at which levels a region binding may be.
+BINDING = {
+    "admin": ("region", ("county",)),
+    "dispatcher": ("region", ("county", "town")),
+    "supervisor": ("region", ("county", "town")),
+    "grid_worker": ("region", ("grid", "community")),
+    "handler": ("department", ()),
+    "resident": (None, ()),
+}
+
+
+def _check_binding(role: str, org: str | None) -> str | None:
+    """The org kind for a role and node; 422 when the node does not fit the role."""
+    kind, levels = BINDING[role]
+    if kind is None:
+        if org:
+            raise Unprocessable("居民不绑定组织节点", reason="invalid_org")
+        return None
+    if not org:
+        raise Unprocessable("该角色必须绑定组织节点", reason="invalid_org")
+    if kind == "department":
+        if Department.objects(code=org, active=True).first() is None:
+            raise Unprocessable("部门不存在或已停用", reason="invalid_org")
+        return kind
+    region = Region.objects(code=org, retired=False).first()
+    if region is None or region.level not in levels:
+        raise Unprocessable(f"该角色须绑定到以下层级的区域：{'、'.join(levels)}",
+                            reason="invalid_org")
+    return kind
+
+
+def list_users(*, principal: Principal, role: str | None = None, org: str | None = None):
+    require_roles(principal, "admin")
+    query = {k: v for k, v in (("role", role), ("org", org)) if v}
+    return User.objects(**query).order_by("username")
+
+
+def get_user(*, principal: Principal, user_id: ObjectId) -> User:
+    require_roles(principal, "admin")
+    return found(User.objects(id=user_id).first(), "用户不存在")
+
+
+def create_user(*, principal: Principal, data: dict[str, Any]) -> User:
+    """Add a user bound to the node their role requires."""
+    require_roles(principal, "admin")
+    if User.objects(username=data["username"]).first() is not None:
+        raise Conflict("用户名已存在", reason="duplicate")
+    org_kind = _check_binding(data["role"], data.get("org"))
+    password = data.pop("password")
+    return User(**data, org_kind=org_kind,
+                password_hash=hash_password(password)).save(force_insert=True)
+
+
+def update_user(*, principal: Principal, user_id: ObjectId, data: dict[str, Any]) -> User:
+    """Change a user's name, phone, role, node, grids, state or password."""
+    user = get_user(principal=principal, user_id=user_id)
+    password = data.pop("password", None)
+    for name, value in data.items():
+        setattr(user, name, value)
+    if "role" in data or "org" in data:
+        user.org_kind = _check_binding(user.role, user.org)
+    if password:
+        user.password_hash = hash_password(password)
+    return user.save()
+
+
+def list_departments(*, region: str | None = None, include_inactive: bool = False):
+    query: dict[str, Any] = {} if include_inactive else {"active": True}
+    if region:
+        query["region"] = region
+    return Department.objects(**query).order_by("code")
+
+
+def get_department(*, code: str) -> Department:
+    return found(Department.objects(code=code).first(), "部门不存在")
+
+
+def _check_department_refs(data: dict[str, Any]) -> None:
+    if "region" in data and Region.objects(code=data["region"], level="county").first() is None:
+        raise Unprocessable("所属县级区域不存在", reason="unknown_region")
+    if data.get("parent") and Department.objects(code=data["parent"]).first() is None:
+        raise Unprocessable("上级部门不存在", reason="unknown_parent")
+    officials = data.get("duty_officials") or []
+    if officials and User.objects(id__in=officials).count() != len(set(officials)):
+        raise Unprocessable("值班领导中有不存在的用户", reason="unknown_users")
+
+
+def create_department(*, principal: Principal, data: dict[str, Any]) -> Department:
+    require_roles(principal, "admin")
+    if Department.objects(code=data["code"]).first() is not None:
+        raise Conflict("部门编码已存在", reason="duplicate")
+    _check_department_refs(data)
+    return Department(**data).save(force_insert=True)
+
+
+def update_department(*, principal: Principal, code: str, data: dict[str, Any]) -> Department:
+    require_roles(principal, "admin")
+    department = get_department(code=code)
+    if data.get("parent") == code:
+        raise Unprocessable("部门不能以自己为上级", reason="unknown_parent")
+    _check_department_refs(data)
+    for name, value in data.items():
+        setattr(department, name, value)
+    return department.save()

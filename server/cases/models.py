@@ -29,6 +29,7 @@ class Case(Document):
     attributes = DictField()  # answers to the category's attributes
     region_path = ListField(StringField())  # county, town, community, grid
     grid = StringField()
+    outside_grids = BooleanField(default=False)  # accepted into the county's default queue
     responsible_worker = StringField()  # user id, from the grid's layer for the domain
     suggested_department = StringField()  # where the dispatcher is advised to send it
     department = StringField()

@@ -86,6 +86,7 @@ class CaseSchema(Schema):
     region_path = fields.List(_text())
     attributes = fields.Dict()
     grid = _text(allow_none=True)
+    outside_grids = fields.Boolean()
     responsible_worker = _text(allow_none=True)
     suggested_department = _text(allow_none=True)
     department = _text(allow_none=True)

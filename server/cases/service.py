@@ -111,13 +111,13 @@ def report(*, principal: Principal, data: dict[str, Any],
     now = now_utc()
     nearby = duplicates.find(category=category, lng=lng, lat=lat, now=now)
     case = Case(
-        code=next_code(region6=located.grid[:6], now=now),
+        code=next_code(region6=located.region_path[0][:6], now=now),
         status=machine.State.REPORTED.value,
         category=data["category"], priority=data.get("priority") or category.default_priority,
         source=source, attributes=answers,
         description=data["description"], address=data.get("address"),
         location=[lng, lat],
-        region_path=list(located.region_path), grid=located.grid,
+        region_path=list(located.region_path), grid=located.grid, outside_grids=located.queued,
         responsible_worker=worker, suggested_department=department,
         possible_duplicates=[str(n.case.id) for n in nearby],
         reporter=principal.key, reporter_name=principal.name,

@@ -29,7 +29,9 @@ class Region(Document):
     level = StringField(required=True, choices=LEVELS)
     parent = StringField()
     path = ListField(StringField(), required=True)  # ancestors' codes, root first, self last
-    geometry = DictField()  # GeoJSON Polygon/MultiPolygon in WGS84, for grids
+    geometry = DictField()  # GeoJSON Polygon/MultiPolygon in WGS84: a grid's or a county's area
+    # A county with a default queue accepts reports inside its area but outside every grid.
+    default_queue = BooleanField(default=False)
     staff = ListField(StringField())  # responsible people: user ids
     # 多网格融合: per domain, the grid workers (user ids) and the department answering there:
     # [{"domain": "城管", "grid_workers": [...], "department": "371083-cgj"}]

@@ -52,12 +52,7 @@ def create_region(*, principal: Principal, data: dict[str, Any]) -> Region:
         parent_path = list(node.path)
     level = LEVEL_BY_LENGTH[len(code)]
     geometry = data.get("geometry")
-    if geometry is not None:
-        if level != "grid":
-            raise Unprocessable("只有网格可以带几何范围", reason="geometry_not_allowed")
-        reason, _ = geometry_problem(geometry)
-        if reason:
-            raise Unprocessable(reason, reason="invalid_geometry")
+    _check_area(level, geometry)
     region = Region(code=code, name=data["name"], level=level, parent=parent,
                     path=[*parent_path, code], geometry=geometry or {},
                     staff=data.get("staff", []), start_date=data.get("start_date"),
@@ -67,14 +62,31 @@ def create_region(*, principal: Principal, data: dict[str, Any]) -> Region:
     return region
 
 
+def _check_area(level: str, geometry: Any) -> None:
+    if geometry is None:
+        return
+    if level not in ("grid", "county"):
+        raise Unprocessable("只有网格和县级区域可以带几何范围", reason="geometry_not_allowed")
+    reason, _ = geometry_problem(geometry)
+    if reason:
+        raise Unprocessable(reason, reason="invalid_geometry")
+
+
 def update_region(*, principal: Principal, code: str, data: dict[str, Any]) -> Region:
-    """Rename a node or change its staff and dates."""
+    """Rename a node, change its staff and dates, its area, or a county's default queue."""
     require_roles(principal, "admin")
     region = get_region(code=code)
-    for name in ("name", "staff", "start_date", "end_date"):
+    if "geometry" in data:
+        _check_area(region.level, data["geometry"])
+    if "default_queue" in data and region.level != "county":
+        raise Unprocessable("只有县级区域可以设置默认受理队列", reason="not_a_county")
+    for name in ("name", "staff", "start_date", "end_date", "geometry", "default_queue"):
         if name in data:
-            setattr(region, name, data[name])
-    return region.save()
+            setattr(region, name, data[name] if name != "geometry" else (data[name] or {}))
+    region.save()
+    if {"geometry", "default_queue"} & set(data):
+        bump_grids_stamp()
+    return region
 
 
 def set_layers(*, principal: Principal, code: str, layers: list[dict[str, Any]]) -> Region:

@@ -35,11 +35,13 @@ class LayerOutSchema(Schema):
 
 class LocatedSchema(Schema):
     location = fields.Nested(PointSchema, metadata={"description": "the point in WGS84"})
-    grid = fields.Nested(NodeSchema)
+    grid = fields.Nested(NodeSchema, allow_none=True)
     community = fields.Nested(NodeSchema, allow_none=True)
     town = fields.Nested(NodeSchema, allow_none=True)
     county = fields.Nested(NodeSchema, allow_none=True)
     region_path = fields.List(fields.String())
+    default_queue = fields.Boolean(metadata={"description": "outside every grid: the county's "
+                                                            "default queue takes it"})
     grid_workers = fields.List(fields.Nested(PersonSchema))
     layers = fields.List(fields.Nested(LayerOutSchema),
                          metadata={"description": "who answers for each domain here"})
@@ -61,6 +63,9 @@ class RegionCreateSchema(Schema):
 
 class RegionUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(1, 100))
+    geometry = fields.Dict(allow_none=True,
+                           metadata={"description": "GeoJSON area, grids and counties only"})
+    default_queue = fields.Boolean(metadata={"description": "counties only"})
     staff = fields.List(fields.String(validate=validate.Regexp(r"^[0-9a-f]{24}$")),
                         validate=validate.Length(0, 50))
     start_date = fields.Date(allow_none=True)
@@ -87,6 +92,7 @@ class RegionSchema(Schema):
     path = fields.List(fields.String())
     staff = fields.List(fields.String())
     layers = fields.List(fields.Nested(LayerSchema))
+    default_queue = fields.Boolean()
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True)
     retired = fields.Boolean()

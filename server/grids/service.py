@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from mongoengine import Q
 from mongoengine.connection import get_db
-from shapely import STRtree
+from shapely import STRtree, contains_xy
 from shapely.geometry import Point, box, shape
+from shapely.geometry.base import BaseGeometry
 
 from server.auth.models import User
 from server.errors import Unprocessable
@@ -44,9 +45,15 @@ class Layer:
 
 @dataclass(frozen=True)
 class Located:
-    grid: str
+    """Where a point falls: a grid, or (`grid` None) the default queue of a county."""
+
+    grid: str | None
     region_path: tuple[str, ...]
     layers: tuple[Layer, ...] = ()
+
+    @property
+    def queued(self) -> bool:
+        return self.grid is None
 
     def layer(self, domain: str | None) -> Layer | None:
         return next((layer for layer in self.layers if layer.domain == domain), None)
@@ -67,26 +74,26 @@ class GridIndex:
         """Forget the cached tree; the next lookup reloads it from the database."""
         with self._lock:
             self._stamp: object = object()
-            self._snapshot: tuple[STRtree | None, list[Located]] = (None, [])
+            self._snapshot: tuple[STRtree | None, list[Located],
+                                  list[tuple[Located, BaseGeometry]]] = (None, [], [])
             self._checked_at = float("-inf")
 
     def locate(self, lng: float, lat: float) -> Located | None:
         if time.monotonic() - self._checked_at >= STAMP_CHECK_SECONDS:
             self._refresh()
-        tree, grids = self._snapshot
-        if tree is None:
-            return None
-        hits = tree.query(Point(lng, lat), predicate="intersects")
-        if len(hits) == 0:
-            return None
-        # On a shared edge the lowest code wins, so the answer never depends on tree order.
-        return grids[int(hits[0]) if len(hits) == 1 else int(min(hits))]
+        tree, grids, queues = self._snapshot
+        hits = tree.query(Point(lng, lat), predicate="intersects") if tree is not None else ()
+        if len(hits):
+            # On a shared edge the lowest code wins: the answer never depends on tree order.
+            return grids[int(hits[0]) if len(hits) == 1 else int(min(hits))]
+        # Outside every grid: a county with a default queue takes what falls in its area.
+        return next((county for county, area in queues if contains_xy(area, lng, lat)), None)
 
     def near(self, lng: float, lat: float, radius_m: float) -> list[str]:
         """Codes of the grids within about `radius_m` of a point (bounding boxes)."""
         if time.monotonic() - self._checked_at >= STAMP_CHECK_SECONDS:
             self._refresh()
-        tree, grids = self._snapshot
+        tree, grids, _queues = self._snapshot
         if tree is None:
             return []
         dlat = radius_m / METRES_PER_DEGREE
@@ -111,7 +118,12 @@ class GridIndex:
                                        for lay in row.get("layers", ()))
                         grids.append(Located(row["_id"], tuple(row["path"]), layers))
                         shapes.append(shape(row["geometry"]))
-                self._snapshot = (STRtree(shapes) if shapes else None, grids)
+                queues = [(Located(None, (row["_id"],)), shape(row["geometry"]))
+                          for row in Region.objects(level="county", retired=False,
+                                                    default_queue=True)
+                          .only("code", "geometry").order_by("code").as_pymongo()
+                          if row.get("geometry")]
+                self._snapshot = (STRtree(shapes) if shapes else None, grids, queues)
                 self._stamp = stamp
             self._checked_at = now
 
@@ -161,7 +173,8 @@ def subtree_codes(*, code: str) -> list[str]:
 
 
 def locate_details(*, lat: float, lng: float, system: str = "wgs84") -> dict:
-    """Where a point is: grid, community, town, county and the grid's workers; 422 outside."""
+    """Where a point is: grid, community, town, county and the grid's workers; 422 outside
+    every grid (unless the county takes it into its default queue: then only the county)."""
     wgs_lat, wgs_lng = to_wgs84(lat=lat, lng=lng, system=system)
     located = locate(lng=wgs_lng, lat=wgs_lat)
     if located is None:
@@ -169,8 +182,9 @@ def locate_details(*, lat: float, lng: float, system: str = "wgs84") -> dict:
     nodes = {r.code: r for r in Region.objects(code__in=list(located.region_path))
              .only("code", "name", "level")}
     by_level = {node.level: {"code": node.code, "name": node.name} for node in nodes.values()}
-    workers = list(User.objects(Q(org=located.grid) | Q(grids=located.grid),
-                                role="grid_worker", active=True).only("id", "name"))
+    workers = [] if located.queued else list(
+        User.objects(Q(org=located.grid) | Q(grids=located.grid), role="grid_worker",
+                     active=True).only("id", "name"))
     layer_ids = {w for layer in located.layers for w in layer.grid_workers}
     names = {str(u.id): u.name for u in workers}
     names.update({str(u.id): u.name for u in User.objects(id__in=list(layer_ids - set(names)))
@@ -184,6 +198,7 @@ def locate_details(*, lat: float, lng: float, system: str = "wgs84") -> dict:
         "town": by_level.get("town"),
         "county": by_level.get("county"),
         "region_path": list(located.region_path),
+        "default_queue": located.queued,
         "grid_workers": [{"id": str(u.id), "name": u.name} for u in workers],
         "layers": [{"domain": layer.domain,
                     "grid_workers": [{"id": w, "name": names.get(w, "")}

@@ -108,3 +108,49 @@ def test_layers_are_set_by_an_admin_and_validated(as_user):
                      json={"layers": []}).json["errors"]["reason"] == "not_a_grid"
     assert as_user("dispatcher").put("/api/v1/regions/371083001001002/layers",
                                      json={"layers": []}).status_code == 403
+
+
+COUNTY_AREA = {"type": "Polygon", "coordinates": [[[121.45, 36.85], [121.65, 36.85],
+                                                   [121.65, 36.98], [121.45, 36.98],
+                                                   [121.45, 36.85]]]}
+BETWEEN_GRIDS = {"lat": 36.95, "lng": 121.60}  # inside 乳山's area, outside every demo grid
+
+
+@pytest.fixture
+def default_queue(as_user):
+    response = as_user("admin").patch("/api/v1/regions/371083",
+                                      json={"geometry": COUNTY_AREA, "default_queue": True})
+    assert response.json["default_queue"] is True
+
+
+def test_without_a_default_queue_a_point_between_grids_is_refused(report, as_user):
+    response = as_user("gridworker").post("/api/v1/cases", json={
+        "category": "0102", "description": "x", "location": BETWEEN_GRIDS})
+    assert response.json["errors"]["reason"] == "outside_grids"
+
+
+def test_the_county_default_queue_takes_a_report_outside_every_grid_and_flags_it(
+        default_queue, report, as_user):
+    case = report("resident", location=BETWEEN_GRIDS)
+    assert (case["grid"], case["region_path"], case["outside_grids"]) == (None, ["371083"], True)
+    assert case["suggested_department"] == "371083-cgj"
+    listed = [c["id"] for c in as_user("dispatcher").get("/api/v1/cases").json]
+    assert case["id"] in listed
+
+
+def test_locate_names_the_county_queue_outside_every_grid(default_queue, as_user):
+    body = as_user("gridworker").get("/api/v1/grids/locate", query_string=BETWEEN_GRIDS).json
+    assert (body["grid"], body["county"]["code"], body["default_queue"]) == (
+        None, "371083", True)
+
+
+def test_the_default_queue_ends_at_the_county_boundary(default_queue, as_user):
+    response = as_user("gridworker").get("/api/v1/grids/locate",
+                                         query_string={"lat": SEA[0], "lng": SEA[1]})
+    assert response.json["errors"]["reason"] == "outside_grids"
+
+
+def test_only_a_county_takes_a_default_queue(as_user):
+    response = as_user("admin").patch("/api/v1/regions/371083001",
+                                      json={"default_queue": True})
+    assert response.json["errors"]["reason"] == "not_a_county"

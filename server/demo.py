@@ -27,6 +27,12 @@ GRIDS = {
 }
 GRID_SIZE = 0.01
 
+# The rest of the county, generated: six more towns of four communities with twelve
+# 0.005° grids each (288 grids), south-west of the town centre.
+EXTRA_TOWNS = ["乳山口镇", "海阳所镇", "白沙滩镇", "大孤山镇", "南黄镇", "冯家镇"]
+EXTRA_COMMUNITIES = ["一村", "二村", "三村", "四村"]
+EXTRA_GRID_SIZE = 0.005
+
 DEPARTMENTS = [
     ("371083-cgj", "乳山市城市管理局", "城管"),
     ("371083-scjgj", "乳山市市场监督管理局", "市场监管"),
@@ -89,40 +95,64 @@ USERS = [
 ]
 
 
-def _square(west: float, south: float) -> dict:
-    east, north = round(west + GRID_SIZE, 6), round(south + GRID_SIZE, 6)
+def _square(west: float, south: float, size: float = GRID_SIZE) -> dict:
+    west, south = round(west, 6), round(south, 6)
+    east, north = round(west + size, 6), round(south + size, 6)
     return {"type": "Polygon",
             "coordinates": [[[west, south], [east, south], [east, north], [west, north],
                              [west, south]]]}
 
 
-def _region(code: str, name: str, level: str, geometry: dict | None = None) -> None:
+def _region(code: str, name: str, level: str, geometry: dict | None = None,
+            layers: list[dict] | None = None) -> None:
     parents = [code[:n] for n in (6, 9, 12, 15) if n < len(code)]
     Region(code=code, name=name, level=level, parent=parents[-1] if parents else None,
-           path=[*parents, code], geometry=geometry or {}).save()
+           path=[*parents, code], geometry=geometry or {}, layers=layers or []).save()
 
 
-def _seed_layers() -> None:
-    """多网格融合: every demo grid answers for every domain through that domain's department;
-    the demo grid worker covers all domains of grid 001."""
-    worker = User.objects.get(username="gridworker")
-    for code in GRIDS:
-        workers = [str(worker.id)] if code == worker.org else []
-        Region.objects(code=code).update_one(set__layers=[
-            {"domain": domain, "grid_workers": workers, "department": department}
-            for department, _, domain in DEPARTMENTS])
-    bump_grids_stamp()
+def _layers(workers: list[str]) -> list[dict]:
+    """多网格融合: a demo grid answers for every domain through that domain's department."""
+    return [{"domain": domain, "grid_workers": workers, "department": department}
+            for department, _, domain in DEPARTMENTS]
 
 
-def seed_demo(*, password_hash: str | None = None) -> dict[str, int]:
-    """Load (or refresh) the demo county; return how many of each thing it holds."""
+def _extra_towns() -> None:
+    for t, town in enumerate(EXTRA_TOWNS):
+        town_code = f"{COUNTY}{t + 3:03d}"
+        _region(town_code, town, "town")
+        town_west, town_south = 121.30 + (t % 3) * 0.05, 36.76 + (t // 3) * 0.05
+        for c, community in enumerate(EXTRA_COMMUNITIES):
+            community_code = f"{town_code}{c + 1:03d}"
+            _region(community_code, town.removesuffix("镇") + community, "community")
+            west, south = town_west + (c % 2) * 0.022, town_south + (c // 2) * 0.017
+            for g in range(12):
+                _region(f"{community_code}{g + 1:03d}", f"{community}第{g + 1}网格", "grid",
+                        _square(west + (g % 4) * EXTRA_GRID_SIZE,
+                                south + (g // 4) * EXTRA_GRID_SIZE, EXTRA_GRID_SIZE),
+                        _layers([]))
+
+
+def seed_demo(*, password_hash: str | None = None, whole_county: bool = True) -> dict[str, int]:
+    """Load (or refresh) the demo county; return how many of each thing it holds.
+
+    `whole_county=False` loads only the town centre's 8 grids (what the tests need, fast).
+    """
+    hashed = password_hash or hash_password(DEMO_PASSWORD)
+    for username, name, role, org, org_kind in USERS:
+        User.objects(username=username).update_one(
+            upsert=True, set__name=name, set__role=role, set__org=org, set__org_kind=org_kind,
+            set__password_hash=hashed, set__active=True)
+    worker = str(User.objects.get(username="gridworker").id)
     _region(COUNTY, "乳山市", "county")
     for code, name in TOWNS:
         _region(code, name, "town")
     for code, name in COMMUNITIES:
         _region(code, name, "community")
     for code, (name, west, south) in GRIDS.items():
-        _region(code, name, "grid", _square(west, south))
+        _region(code, name, "grid", _square(west, south),
+                _layers([worker] if code == "371083001001001" else []))
+    if whole_county:
+        _extra_towns()
     bump_grids_stamp()
     for code, name, domain in DEPARTMENTS:
         Department(code=code, name=name, region=COUNTY, domain=domain).save()
@@ -135,11 +165,5 @@ def seed_demo(*, password_hash: str | None = None) -> dict[str, int]:
                      default_department=department, allows_self_handle=self_handle,
                      default_priority="urgent" if code == "04" else "normal",
                      attributes=build_attributes(ATTRIBUTES.get(sub, []))).save()
-    hashed = password_hash or hash_password(DEMO_PASSWORD)
-    for username, name, role, org, org_kind in USERS:
-        User.objects(username=username).update_one(
-            upsert=True, set__name=name, set__role=role, set__org=org, set__org_kind=org_kind,
-            set__password_hash=hashed, set__active=True)
-    _seed_layers()
     return {"regions": Region.objects.count(), "departments": Department.objects.count(),
             "categories": Category.objects.count(), "users": User.objects.count()}

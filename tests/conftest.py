@@ -52,8 +52,8 @@ def client(app):
 
 @pytest.fixture
 def demo(app):
-    """The demo county 乳山市 with its six demo users."""
-    seed_demo(password_hash=DEMO_HASH)
+    """The demo county's town centre (8 grids) with its six demo users."""
+    seed_demo(password_hash=DEMO_HASH, whole_county=False)
 
 
 class ApiClient:

@@ -8,7 +8,8 @@ import sys
 from server.auth.models import User
 from server.cli import cli
 from server.grids.models import Region
-from server.grids.regions import export_grids
+from server.grids.regions import check_import, export_grids
+from tests.conftest import token_for
 
 
 def test_seed_demo_loads_the_demo_county_and_can_run_twice(app):
@@ -17,7 +18,9 @@ def test_seed_demo_loads_the_demo_county_and_can_run_twice(app):
         result = runner.invoke(cli, ["seed-demo"])
         assert result.exit_code == 0, result.output
     assert "demo county loaded" in result.output
-    assert Region.objects(level="grid").count() == 8
+    assert Region.objects(level="town").count() == 8
+    assert Region.objects(level="grid").count() == 8 + 6 * 4 * 12
+    assert all(len(r.layers) == 6 for r in Region.objects(level="grid"))
     assert sorted(u.username for u in User.objects) == [
         "admin", "dispatcher", "gridworker", "handler", "resident", "supervisor"]
 
@@ -40,6 +43,20 @@ def test_init_db_creates_the_indexes_every_list_filter_needs(app):
                for key, _ in info["key"]}
     assert {"status", "category", "priority", "source", "region_path", "grid", "department",
             "assignee", "reporter", "created_at", "code", "idempotency_key"} <= indexed
+
+
+def test_the_whole_demo_county_locates_in_its_generated_towns(app, client):
+    app.test_cli_runner().invoke(cli, ["seed-demo"])
+    token = token_for("dispatcher")
+    body = client.get("/api/v1/grids/locate", query_string={"lat": 36.7625, "lng": 121.3025},
+                      headers={"Authorization": f"Bearer {token}"}).json
+    assert (body["town"]["name"], body["grid"]["code"]) == ("乳山口镇", "371083003001001")
+    assert len(body["layers"]) == 6
+
+
+def test_the_demo_grids_do_not_overlap(app):
+    app.test_cli_runner().invoke(cli, ["seed-demo"])
+    assert check_import(export_grids()).overlaps == []
 
 
 def test_import_grids_imports_a_file_with_a_progress_bar(app, demo, tmp_path):

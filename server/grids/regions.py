@@ -63,10 +63,10 @@ def create_region(*, principal: Principal, data: dict[str, Any]) -> Region:
 
 
 def _check_area(level: str, geometry: Any) -> None:
+    """Any node may have an area (a grid needs one to be located; a community's bounds the
+    grids imported into it; a county's bounds its default queue)."""
     if geometry is None:
         return
-    if level not in ("grid", "county"):
-        raise Unprocessable("只有网格和县级区域可以带几何范围", reason="geometry_not_allowed")
     reason, _ = geometry_problem(geometry)
     if reason:
         raise Unprocessable(reason, reason="invalid_geometry")

@@ -54,7 +54,7 @@ class RegionCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(
         REGION_CODE, error="编码须为 6、9、12 或 15 位数字"))
     name = fields.String(required=True, validate=validate.Length(1, 100))
-    geometry = fields.Dict(metadata={"description": "GeoJSON Polygon/MultiPolygon, grids only"})
+    geometry = fields.Dict(metadata={"description": "GeoJSON Polygon/MultiPolygon area"})
     staff = fields.List(fields.String(validate=validate.Regexp(r"^[0-9a-f]{24}$")),
                         validate=validate.Length(0, 50))
     start_date = fields.Date()
@@ -64,7 +64,7 @@ class RegionCreateSchema(Schema):
 class RegionUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(1, 100))
     geometry = fields.Dict(allow_none=True,
-                           metadata={"description": "GeoJSON area, grids and counties only"})
+                           metadata={"description": "GeoJSON Polygon/MultiPolygon area"})
     default_queue = fields.Boolean(metadata={"description": "counties only"})
     staff = fields.List(fields.String(validate=validate.Regexp(r"^[0-9a-f]{24}$")),
                         validate=validate.Length(0, 50))

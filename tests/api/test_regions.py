@@ -40,8 +40,8 @@ def test_an_admin_adds_a_community_under_its_town(as_user):
     ({"code": "371083009001", "name": "无上级"}, 422, "unknown_parent"),
     ({"code": "371083001001", "name": "重复"}, 409, "duplicate"),
     ({"code": "371083001003", "name": ""}, 422, "validation_error"),
-    ({"code": "371083001003", "name": "x", "geometry": square(121.5, 36.9)}, 422,
-     "geometry_not_allowed"),
+    ({"code": "371083001003", "name": "x", "geometry": {"type": "Point"}}, 422,
+     "invalid_geometry"),
 ])
 def test_a_bad_node_is_refused_and_nothing_is_written(as_user, body, status, reason):
     before = Region.objects.count()
@@ -151,3 +151,13 @@ def test_the_export_round_trips_through_the_import(as_user):
     assert len(exported["features"]) == 8
     assert admin.post("/api/v1/grids/import", json=exported).json == {"imported": 8,
                                                                        "overlaps": []}
+
+
+def test_a_grid_outside_its_communitys_area_is_refused(as_user):
+    admin = as_user("admin")
+    admin.patch(f"/api/v1/regions/{COMMUNITY}", json={"geometry": square(121.54, 36.90, 0.02)})
+    inside = feature(f"{COMMUNITY}003", square(121.55, 36.905))
+    outside = feature(f"{COMMUNITY}004", square(121.60, 36.905))
+    response = admin.post("/api/v1/grids/import", json=collection(inside, outside))
+    assert [f["index"] for f in response.json["errors"]["features"]] == [1]
+    assert "超出上级社区" in response.json["errors"]["features"][0]["reason"]

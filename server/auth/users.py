@@ -44,6 +44,12 @@ def _check_binding(role: str, org: str | None) -> str | None:
     return kind
 
 
+def _check_grids(grids: list[str] | None) -> None:
+    if grids and Region.objects(code__in=grids, level="grid", retired=False).count() \
+            != len(set(grids)):
+        raise Unprocessable("所列网格中有不存在或已撤销的网格", reason="invalid_grids")
+
+
 def list_users(*, principal: Principal, role: str | None = None, org: str | None = None):
     require_roles(principal, "admin")
     query = {k: v for k, v in (("role", role), ("org", org)) if v}
@@ -61,6 +67,7 @@ def create_user(*, principal: Principal, data: dict[str, Any]) -> User:
     if User.objects(username=data["username"]).first() is not None:
         raise Conflict("用户名已存在", reason="duplicate")
     org_kind = _check_binding(data["role"], data.get("org"))
+    _check_grids(data.get("grids"))
     password = data.pop("password")
     return User(**data, org_kind=org_kind,
                 password_hash=hash_password(password)).save(force_insert=True)
@@ -74,6 +81,7 @@ def update_user(*, principal: Principal, user_id: ObjectId, data: dict[str, Any]
         setattr(user, name, value)
     if "role" in data or "org" in data:
         user.org_kind = _check_binding(user.role, user.org)
+    _check_grids(data.get("grids"))
     if password:
         user.password_hash = hash_password(password)
     return user.save()

@@ -27,6 +27,8 @@ def test_an_admin_adds_a_handler_who_can_then_sign_in(as_user, client):
     ({"username": "handler"}, "duplicate"),
     ({"password": "short"}, "validation_error"),
     ({"phone": "12345"}, "validation_error"),
+    ({"role": "grid_worker", "org": "371083001001001", "grids": ["371083009009009"]},
+     "invalid_grids"),
 ])
 def test_a_user_whose_node_does_not_fit_the_role_is_refused(as_user, change, reason):
     body = {k: v for k, v in {**NEW_HANDLER, **change}.items() if v is not None}

@@ -16,6 +16,7 @@ from server.extensions.api import SHANGHAI, init_api
 from server.extensions.db import init_db, ping
 
 JSON_BODY = ("application/json",)
+log = logging.getLogger(__name__)
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -53,10 +54,12 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.auth.views import blp as auth_blp
     from server.auth.views import wellknown
     from server.cases.views import blp as cases_blp
+    from server.catalog.calendar_views import blp as calendars_blp
     from server.catalog.views import blp as catalog_blp
     from server.grids.views import blp as grids_blp
 
-    for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp, organisation_blp):
+    for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp, organisation_blp,
+                      calendars_blp):
         api.register_blueprint(blueprint)
     app.before_request(_limit_body)
     _add_health_routes(app)
@@ -89,9 +92,17 @@ def _add_health_routes(app: Flask) -> None:
 
     @app.get("/readyz")
     def readyz():
+        from server.catalog.calendars import uncovered_years
+
         ready = ping()
+        gaps = uncovered_years()
+        if gaps:
+            log.warning("the statutory calendar has no data for %s: working days fall back to "
+                        "Mon-Fri plus county overrides; load the State Council notice",
+                        ", ".join(map(str, gaps)))
         body = {"status": "ok" if ready else "unavailable", "database": ready,
-                "database_embedded": app.config["DB_EMBEDDED"]}
+                "database_embedded": app.config["DB_EMBEDDED"],
+                "calendar": {"uncovered_years": gaps}}
         return body, (200 if ready else 503)
 
 

@@ -10,6 +10,12 @@ from server import create_app
 from server.config import ConfigError
 
 
+def _cli_admin():
+    from server.auth.principals import Principal
+
+    return Principal(kind="user", id="cli", name="命令行", roles=frozenset({"admin"}))
+
+
 def _create_app():
     try:
         return create_app()
@@ -67,6 +73,33 @@ def import_grids_command(path: str) -> None:
     for overlap in checked.overlaps:
         click.echo(f"overlap: {overlap['codes'][0]} and {overlap['codes'][1]}")
     click.echo(f"imported {len(checked.grids)} grid(s)")
+
+
+@cli.command("load-calendar")
+@click.argument("region")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--year", type=int, help="replace that year's days with the file's")
+@with_appcontext
+def load_calendar_command(region: str, path: str, year: int | None) -> None:
+    """Load a county's days (e.g. a State Council holiday notice) from a JSON list of
+    {"date": "YYYY-MM-DD", "workday": true|false, "note": "…"}."""
+    import json
+
+    from marshmallow import ValidationError
+
+    from server.catalog import calendars
+    from server.catalog.calendar_views import DaySchema
+    from server.errors import GridhubError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            days = DaySchema(many=True).load(json.load(handle))
+        result = calendars.set_days(principal=_cli_admin(), region=region, days=days,
+                                    replace_year=year)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError,
+            GridhubError) as exc:
+        raise click.ClickException(f"{path}: {getattr(exc, 'message', exc)}") from exc
+    click.echo(f"{region}: {len(result['days'])} day(s) of its own")
 
 
 @cli.command("seed-demo")

@@ -13,6 +13,7 @@ from server.auth.models import User
 from server.auth.passwords import hash_password
 from server.auth.principals import user_claims
 from server.auth.tokens import issue_access_token
+from server.catalog import calendars
 from server.catalog import service as catalog
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.grids.service import grid_index
@@ -41,6 +42,7 @@ def clean_db(app):
         db[name].delete_many({})
     grid_index.reset()
     catalog.clear_cache()
+    calendars.clear_cache()
     app.extensions["gridhub_keyring"].clear()
     app.extensions["gridhub_verified"].clear()
 

@@ -1,0 +1,112 @@
+"""Working calendars per county: office hours and the county's own days over the statutory
+calendar (a new year's State Council notice is loaded here before the package covers it)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time as clock
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mongoengine import DictField, Document, ListField, StringField
+
+from server.auth.permissions import require_roles
+from server.auth.principals import Principal
+from server.errors import Unprocessable, found
+from server.grids.models import Region
+from workflows.calendar import DEFAULT_OFFICE_HOURS, CalendarError, WorkCalendar
+
+log = logging.getLogger(__name__)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CACHE_SECONDS = 5.0
+_cache: dict[str, tuple[float, WorkCalendar]] = {}
+_lock = threading.Lock()
+
+
+class RegionCalendar(Document):
+    region = StringField(primary_key=True)  # a county code
+    office_hours = ListField(ListField(StringField()))  # [["09:00", "12:00"], …]
+    days = DictField()  # "YYYY-MM-DD" -> {"workday": bool, "note": str}
+
+    meta = {"collection": "calendars"}
+
+
+def _hours(raw: list[list[str]]) -> list[tuple[time, time]]:
+    return [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in raw]
+
+
+def calendar_for(region: str) -> WorkCalendar:
+    """The working calendar of a county (its own days and hours over the statutory ones)."""
+    county = region[:6]
+    now = clock.monotonic()
+    with _lock:
+        hit = _cache.get(county)
+    if hit and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    doc = RegionCalendar.objects(region=county).first()
+    calendar = WorkCalendar(
+        office_hours=_hours(doc.office_hours) if doc and doc.office_hours
+        else DEFAULT_OFFICE_HOURS,
+        overrides={date.fromisoformat(d): v["workday"] for d, v in (doc.days if doc else {}).items()})
+    with _lock:
+        _cache[county] = (now, calendar)
+    return calendar
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def uncovered_years(*, today: date | None = None) -> list[int]:
+    """This year and next, where the statutory calendar has no data (deadlines reach there)."""
+    today = today or datetime.now(SHANGHAI).date()
+    probe = WorkCalendar()
+    return [y for y in (today.year, today.year + 1) if not probe.covers(y)]
+
+
+def describe(*, region: str) -> dict[str, Any]:
+    found(Region.objects(code=region, level="county").first(), "县级区域不存在")
+    doc = RegionCalendar.objects(region=region).first()
+    hours = doc.office_hours if doc and doc.office_hours else [
+        [a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in DEFAULT_OFFICE_HOURS]
+    days = sorted(({"date": d, **v} for d, v in (doc.days if doc else {}).items()),
+                  key=lambda item: item["date"])
+    return {"region": region, "office_hours": hours, "days": days,
+            "uncovered_years": uncovered_years()}
+
+
+def set_days(*, principal: Principal, region: str, days: list[dict[str, Any]],
+             replace_year: int | None = None) -> dict[str, Any]:
+    """Add or change a county's own days; with `replace_year`, that year's days are replaced."""
+    require_roles(principal, "admin")
+    found(Region.objects(code=region, level="county").first(), "县级区域不存在")
+    if replace_year is not None and any(d["date"].year != replace_year for d in days):
+        raise Unprocessable("日期不在要替换的年份内", reason="date_outside_year")
+    doc = RegionCalendar.objects(region=region).first() or RegionCalendar(region=region)
+    kept = {k: v for k, v in doc.days.items()
+            if replace_year is None or not k.startswith(f"{replace_year}-")}
+    kept.update({d["date"].isoformat(): {"workday": d["workday"], "note": d.get("note", "")}
+                 for d in days})
+    doc.days = kept
+    doc.save()
+    clear_cache()
+    return describe(region=region)
+
+
+def set_office_hours(*, principal: Principal, region: str,
+                     office_hours: list[list[str]]) -> dict[str, Any]:
+    require_roles(principal, "admin")
+    found(Region.objects(code=region, level="county").first(), "县级区域不存在")
+    try:
+        WorkCalendar(office_hours=_hours(office_hours))
+    except (CalendarError, ValueError) as exc:
+        raise Unprocessable("办公时间须为不重叠、按顺序的 HH:MM 时段", reason="invalid_office_hours") \
+            from exc
+    doc = RegionCalendar.objects(region=region).first() or RegionCalendar(region=region)
+    doc.office_hours = office_hours
+    doc.save()
+    clear_cache()
+    return describe(region=region)

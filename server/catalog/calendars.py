@@ -4,8 +4,6 @@ calendar (a new year's State Council notice is loaded here before the package co
 from __future__ import annotations
 
 import logging
-import threading
-import time as clock
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,14 +13,13 @@ from mongoengine import DictField, Document, ListField, StringField
 from server.auth.permissions import require_roles
 from server.auth.principals import Principal
 from server.errors import Unprocessable, found
+from server.extensions.cache import TTLCache
 from server.grids.models import Region
 from workflows.calendar import DEFAULT_OFFICE_HOURS, CalendarError, WorkCalendar
 
 log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CACHE_SECONDS = 5.0
-_cache: dict[str, tuple[float, WorkCalendar]] = {}
-_lock = threading.Lock()
+_cache: TTLCache[WorkCalendar] = TTLCache(5.0)
 
 
 class RegionCalendar(Document):
@@ -40,24 +37,19 @@ def _hours(raw: list[list[str]]) -> list[tuple[time, time]]:
 def calendar_for(region: str) -> WorkCalendar:
     """The working calendar of a county (its own days and hours over the statutory ones)."""
     county = region[:6]
-    now = clock.monotonic()
-    with _lock:
-        hit = _cache.get(county)
-    if hit and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
+    return _cache.get(county, lambda: _load(county))
+
+
+def _load(county: str) -> WorkCalendar:
     doc = RegionCalendar.objects(region=county).first()
-    calendar = WorkCalendar(
+    return WorkCalendar(
         office_hours=_hours(doc.office_hours) if doc and doc.office_hours
         else DEFAULT_OFFICE_HOURS,
         overrides={date.fromisoformat(d): v["workday"] for d, v in (doc.days if doc else {}).items()})
-    with _lock:
-        _cache[county] = (now, calendar)
-    return calendar
 
 
 def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def uncovered_years(*, today: date | None = None) -> list[int]:

@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 from server.auth.permissions import require_roles
 from server.auth.principals import Principal
 from server.catalog.models import Category, build_attributes
 from server.errors import Conflict, Unprocessable, found
+from server.extensions.cache import TTLCache
 from server.grids.models import Department
 
-# A category edited through another process is seen here within this many seconds.
-CACHE_SECONDS = 5.0
-_cache: dict[str, tuple[float, Category | None]] = {}
-_lock = threading.Lock()
+# A category edited through another process is seen here within 5 seconds.
+_cache: TTLCache[Category | None] = TTLCache(5.0)
 
 
 def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def find(*, code: str) -> Category | None:
     """An active category by code, or None."""
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(code)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    category = Category.objects(code=code, active=True).first()
-    with _lock:
-        if len(_cache) > 10_000:  # unknown codes sent by clients must not grow it forever
-            _cache.clear()
-        _cache[code] = (now, category)
-    return category
+    return _cache.get(code, lambda: Category.objects(code=code, active=True).first())
 
 
 def leaf(*, code: str) -> Category:

@@ -96,7 +96,8 @@ def _add_health_routes(app: Flask) -> None:
 
         ready = ping()
         gaps = uncovered_years()
-        if gaps:
+        if gaps and gaps != app.extensions.get("gridhub_reported_gaps"):
+            app.extensions["gridhub_reported_gaps"] = gaps  # once, not on every probe
             log.warning("the statutory calendar has no data for %s: working days fall back to "
                         "Mon-Fri plus county overrides; load the State Council notice",
                         ", ".join(map(str, gaps)))

@@ -87,3 +87,11 @@ def test_the_cli_refuses_a_file_with_a_bad_date(app, demo, tmp_path):
     path.write_text(json.dumps([{"date": "2027-13-01", "workday": False}]))
     result = app.test_cli_runner().invoke(cli, ["load-calendar", "371083", str(path)])
     assert result.exit_code != 0
+
+
+def test_the_uncovered_year_is_logged_once_not_on_every_probe(app, client, caplog):
+    app.extensions.pop("gridhub_reported_gaps", None)
+    with time_machine.travel("2026-12-01T10:00:00+08:00"):
+        for _ in range(3):
+            client.get("/readyz")
+    assert sum("no data for 2027" in r.getMessage() for r in caplog.records) == 1

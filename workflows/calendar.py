@@ -12,6 +12,7 @@ working day is the length of a working day's office hours (7 h by default), so t
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -40,6 +41,10 @@ class WorkCalendar:
         self.tz = ZoneInfo(timezone)
         self.uncovered_years: set[int] = set()
         self.day_minutes = sum(_minutes(end) - _minutes(start) for start, end in self.office_hours)
+        self._spans = [(_minutes(start), _minutes(end)) for start, end in self.office_hours]
+        self._first: date | None = None
+        self._cum: list[float] = [0.0]
+        self._workdays: list[bool] = []
 
     # --- days -------------------------------------------------------------------------------
     def covers(self, year: int) -> bool:
@@ -71,30 +76,33 @@ class WorkCalendar:
         """The moment `amount` `unit`s after `start` (working units skip nights and days off)."""
         if unit not in UNITS:
             raise CalendarError(f"unknown unit {unit!r}; expected one of {UNITS}")
-        if amount < 0 or amount != amount:
+        if amount < 0 or amount != amount or amount == float("inf"):
             raise CalendarError("amount must be a non-negative number")
         if unit == "min":
             return start + timedelta(minutes=amount)
         if unit == "h":
             return start + timedelta(hours=amount)
         minutes = amount * 60 if unit == "wh" else amount * self.day_minutes
-        return self._add_working_minutes(self._local(start), minutes)
+        return self.add_working_minutes(start, minutes)
+
+    def add_working_minutes(self, start: datetime, minutes: float) -> datetime:
+        """The moment `minutes` working minutes after `start`; with 0, the next working moment."""
+        local = self._local(start)
+        origin = self._index(local)
+        target, limit = origin + minutes, local.date() + timedelta(days=MAX_DAYS)
+        if target == origin:  # nothing to add (or too little to register in a float)
+            return start if self.is_working(start) else self._moment(origin, opening=True)
+        while self._cum[-1] < target and self._last_day() < limit:
+            self._extend_to(date(self._last_day().year + 1, 12, 31))
+        if self._cum[-1] < target or (moment := self._moment(target, opening=False)).date() > limit:
+            raise CalendarError("the amount reaches beyond the calendar's range")
+        return moment
 
     def working_minutes(self, a: datetime, b: datetime) -> float:
         """Working minutes between two moments (negative when b is before a)."""
-        if b < a:
-            return -self.working_minutes(b, a)
         a, b = self._local(a), self._local(b)
-        total = 0.0
-        day = a.date()
-        while day <= b.date():
-            if self.is_workday(day):
-                for start, end in self._intervals(day):
-                    lo, hi = max(start, a), min(end, b)
-                    if hi > lo:
-                        total += (hi - lo).total_seconds() / 60
-            day += timedelta(days=1)
-        return total
+        self._cover(min(a.date(), b.date()))  # an earlier year rebuilds the table: first
+        return self._index(b) - self._index(a)
 
     def working_between(self, a: datetime, b: datetime, unit: str = "wh") -> float:
         """Working time between two moments in `wh` or `wd`."""
@@ -106,31 +114,61 @@ class WorkCalendar:
         raise CalendarError(f"working time is measured in wh or wd, not {unit!r}")
 
     # --- internals --------------------------------------------------------------------------
+    # Working time is read off a table: `_cum[i]` is the number of working minutes from the
+    # table's first day up to the start of day i. A moment's index is its day's entry plus the
+    # office minutes already past that day; adding x working minutes is finding the moment
+    # whose index is larger by x (a bisection). The table grows a year at a time, on demand.
     def _local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
             raise CalendarError("naive datetime: times must carry an offset")
         return moment.astimezone(self.tz)
 
-    def _intervals(self, day: date) -> list[tuple[datetime, datetime]]:
-        return [(datetime.combine(day, start, self.tz), datetime.combine(day, end, self.tz))
-                for start, end in self.office_hours]
+    def _cover(self, day: date) -> int:
+        """Make the table reach `day`; return the day's position in it."""
+        if self._first is None or day < self._first:
+            first = date(day.year, 1, 1)
+            last = self._first + timedelta(days=len(self._cum) - 2) if self._first else first
+            self._first, self._cum, self._workdays = first, [0.0], []
+            self._extend_to(max(last, date(day.year, 12, 31)))
+        elif (day - self._first).days >= len(self._workdays):
+            self._extend_to(date(day.year, 12, 31))
+        return (day - self._first).days
 
-    def _add_working_minutes(self, start: datetime, minutes: float) -> datetime:
-        remaining = timedelta(minutes=minutes)
-        day = start.date()
-        for _ in range(MAX_DAYS):
-            if self.is_workday(day):
-                for lo, hi in self._intervals(day):
-                    if hi <= start:
-                        continue
-                    lo = max(lo, start)
-                    if remaining <= hi - lo:
-                        if remaining == timedelta(0) and lo > start:
-                            return start if self.is_working(start) else lo
-                        return lo + remaining
-                    remaining -= hi - lo
+    def _extend_to(self, last: date) -> None:
+        day = self._first + timedelta(days=len(self._workdays))
+        while day <= last:
+            working = self.is_workday(day)
+            self._workdays.append(working)
+            self._cum.append(self._cum[-1] + (self.day_minutes if working else 0))
             day += timedelta(days=1)
-        raise CalendarError("the amount reaches beyond the calendar's range")
+
+    def _index(self, local: datetime) -> float:
+        i = self._cover(local.date())
+        index = self._cum[i]
+        if self._workdays[i]:
+            clock = (local.hour * 60 + local.minute + local.second / 60
+                     + local.microsecond / 60_000_000)
+            for lo, hi in self._spans:
+                if clock <= lo:
+                    break
+                index += min(clock, hi) - lo
+        return index
+
+    def _last_day(self) -> date:
+        return self._first + timedelta(days=len(self._workdays) - 1)
+
+    def _moment(self, index: float, *, opening: bool) -> datetime:
+        """The first moment with this index: at an opening (when counting starts there) or at
+        the end of the minute that reaches it (so that 3 h from 09:00 is 12:00, not 13:30)."""
+        i = (bisect_right(self._cum, index) if opening else bisect_left(self._cum, index)) - 1
+        offset = index - self._cum[i]
+        day = self._first + timedelta(days=i)
+        for lo, hi in self._spans:
+            if offset < hi - lo or (not opening and offset <= hi - lo):
+                return datetime(day.year, day.month, day.day, tzinfo=self.tz) + timedelta(
+                    minutes=lo + offset)
+            offset -= hi - lo
+        raise AssertionError("unreachable: a working day holds day_minutes")  # pragma: no cover
 
 
 def _minutes(clock: time) -> int:

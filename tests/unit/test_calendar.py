@@ -161,3 +161,11 @@ def test_adding_more_working_time_never_ends_earlier(start, a, b):
     cal = WorkCalendar()
     small, large = sorted((a, b))
     assert cal.add(start, small, "wh") <= cal.add(start, large, "wh")
+
+
+def test_working_time_across_years_reads_the_same_whichever_year_is_asked_first():
+    later_first, earlier_first = WorkCalendar(), WorkCalendar()
+    a, b = at(2025, 12, 31, 17, 0), at(2026, 1, 5, 10, 0)  # 1–3 Jan off, Sunday 4 Jan worked
+    later_first.working_minutes(b, b)
+    assert later_first.working_minutes(a, b) == earlier_first.working_minutes(a, b) == 30 + 420 + 60
+    assert earlier_first.working_minutes(a, at(2027, 1, 4, 9, 30)) > 0

@@ -7,18 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.clock import SH, at
 from workflows.calendar import CalendarError, WorkCalendar
-
-SH = ZoneInfo("Asia/Shanghai")
-
-
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=SH)
-
-
-@pytest.fixture
-def cal():
-    return WorkCalendar()
 
 
 def test_the_spring_festival_make_up_saturday_is_a_working_day(cal):

@@ -1,24 +1,12 @@
 """SLA rules: profiles, phase clocks, suspension, extension, notices and indicator flags."""
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.clock import at
 from workflows import sla
-from workflows.calendar import WorkCalendar
 from workflows.sla import Limit, Point, Profile, Rule, SlaError
-
-SH = ZoneInfo("Asia/Shanghai")
-
-
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=SH)
-
-
-@pytest.fixture
-def cal():
-    return WorkCalendar()
 
 
 @pytest.fixture

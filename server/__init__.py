@@ -55,11 +55,12 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.auth.views import wellknown
     from server.cases.views import blp as cases_blp
     from server.catalog.calendar_views import blp as calendars_blp
+    from server.catalog.sla_views import blp as sla_blp
     from server.catalog.views import blp as catalog_blp
     from server.grids.views import blp as grids_blp
 
     for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp, organisation_blp,
-                      calendars_blp):
+                      calendars_blp, sla_blp):
         api.register_blueprint(blueprint)
     app.before_request(_limit_body)
     _add_health_routes(app)

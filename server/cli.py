@@ -36,16 +36,21 @@ cli.add_command(shell_command)
 @cli.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create every collection's indexes now (otherwise each is made on first use)."""
+    """Create every collection's indexes now (otherwise each is made on first use) and add the
+    preset SLA profiles that are missing."""
     from server.auth.models import SigningKey, User
     from server.cases.attachments import Attachment
     from server.cases.models import Case
+    from server.catalog import sla_presets
     from server.catalog.models import Category
+    from server.catalog.sla_profiles import SlaProfile
     from server.grids.models import Department, Region
 
-    for document in (Case, Attachment, User, SigningKey, Region, Department, Category):
+    for document in (Case, Attachment, User, SigningKey, Region, Department, Category,
+                     SlaProfile):
         document.ensure_indexes()
         click.echo(f"indexes ready: {document._get_collection_name()}")
+    click.echo(f"preset SLA profiles added: {sla_presets.install()}")
 
 
 @cli.command("import-grids")

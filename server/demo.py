@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.auth.models import User
 from server.auth.passwords import hash_password
+from server.catalog import sla_presets
 from server.catalog.models import Category, build_attributes
 from server.grids.models import Department, Region
 from server.grids.service import bump_grids_stamp
@@ -165,5 +166,7 @@ def seed_demo(*, password_hash: str | None = None, whole_county: bool = True) ->
                      default_department=department, allows_self_handle=self_handle,
                      default_priority="urgent" if code == "04" else "normal",
                      attributes=build_attributes(ATTRIBUTES.get(sub, []))).save()
+    sla_presets.install()
+    Region.objects(code=COUNTY).update_one(set__sla_profile="szcg")
     return {"regions": Region.objects.count(), "departments": Department.objects.count(),
             "categories": Category.objects.count(), "users": User.objects.count()}

@@ -13,7 +13,7 @@ from server.auth.models import User
 from server.auth.passwords import hash_password
 from server.auth.principals import user_claims
 from server.auth.tokens import issue_access_token
-from server.catalog import calendars
+from server.catalog import calendars, sla_profiles
 from server.catalog import service as catalog
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.grids.service import grid_index
@@ -43,6 +43,7 @@ def clean_db(app):
     grid_index.reset()
     catalog.clear_cache()
     calendars.clear_cache()
+    sla_profiles.clear_cache()
     app.extensions["gridhub_keyring"].clear()
     app.extensions["gridhub_verified"].clear()
 
@@ -80,6 +81,9 @@ class ApiClient:
 
     def put(self, path, **kwargs):
         return self._call("PUT", path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self._call("DELETE", path, **kwargs)
 
 
 def token_for(username: str) -> str:

@@ -196,7 +196,7 @@ class Clock:
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Clock:
-        times = {k: _aware(doc.get(k)) for k in (
+        times = {k: aware(doc.get(k)) for k in (
             "started_at", "deadline", "warn_at", "escalate_at", "escalate_county_at",
             "base_deadline", "paused_at", "ended_at")}
         return cls(phase=doc["phase"], limit=Limit(**doc["limit"]), round=doc.get("round", 1),
@@ -204,7 +204,7 @@ class Clock:
                    fired=tuple(doc.get("fired", ())), **times)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def aware(value: datetime | None) -> datetime | None:
     """Datetimes read back from MongoDB are naive UTC."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 

@@ -7,6 +7,7 @@ from mongoengine import (
     DateTimeField,
     DictField,
     Document,
+    FloatField,
     IntField,
     ListField,
     PointField,
@@ -37,7 +38,13 @@ class Case(Document):
     reporter = StringField(required=True)  # principal key, "user:<id>" or "client:<id>"
     reporter_name = StringField()
     attachments = ListField(StringField())
-    deadlines = DictField()
+    sla_profile = StringField()  # the SLA profile its clocks run on, fixed at report
+    deadlines = DictField()  # phase -> clock (workflows.sla.Clock.to_doc)
+    sla = DictField()  # summary of the running clocks: due_at, warn_at, phases, paused
+    next_sla_check_at = DateTimeField()  # when the sweep must look at it next (indexed)
+    escalation_level = IntField(default=0)  # 1 town, 2 county (raised by the sweep)
+    flags = DictField()  # indicator facts (DESIGN §6): accepted, ontime_handle, closed …
+    handle_wm = FloatField(default=0)  # working minutes spent handling (dispatch → handled)
     version = IntField(required=True, default=1)
     history = ListField(DictField())
 
@@ -85,6 +92,8 @@ class Case(Document):
             "assignee",
             "reporter",
             "-created_at",
+            {"fields": ["next_sla_check_at"], "sparse": True},
+            ("region_path", "sla.due_at"),
         ],
     }
 

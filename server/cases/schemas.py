@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from marshmallow import fields, validate
 
+from server.cases import timers
 from server.extensions.api import LocalDateTime, Schema, object_id_field
 from server.grids.coords import SYSTEMS
 from workflows.case_machine import PRIORITIES, RATINGS, STATE_LABELS, State
@@ -72,6 +75,29 @@ class ReporterSchema(Schema):
     name = _text()
 
 
+class LimitOutSchema(Schema):
+    amount = fields.Float()
+    unit = _text()
+    label = _text()
+
+
+class PhaseClockSchema(Schema):
+    phase_label = _text()
+    limit = fields.Nested(LimitOutSchema)
+    clock = _text(metadata={"description": "working (wh/wd limits) or natural (min/h)"})
+    started_at = LocalDateTime()
+    deadline = LocalDateTime()
+    warn_at = LocalDateTime()
+    escalate_at = LocalDateTime()
+    escalate_county_at = LocalDateTime()
+    paused = fields.Boolean()
+    ended_at = LocalDateTime(allow_none=True)
+    on_time = fields.Boolean(allow_none=True)
+    round = fields.Integer()
+    light = _text(allow_none=True)
+    remaining_minutes = fields.Float()
+
+
 class CaseSchema(Schema):
     id = _text()
     code = _text()
@@ -93,7 +119,14 @@ class CaseSchema(Schema):
     assignee = _text(allow_none=True)
     reporter = fields.Method("_reporter")
     attachments = fields.List(_text())
-    deadlines = fields.Dict()
+    deadlines = fields.Method("_deadlines", metadata={
+        "description": "per phase (accept, dispatch, sign, handle, verify): limit, deadline, "
+                       "warn_at, escalate_at, light green/yellow/red, remaining_minutes on the "
+                       "phase's clock (working or natural), on_time once ended"})
+    light = fields.Method("_light", metadata={
+        "description": "worst light of the running phases: green, yellow, red, paused or null"})
+    sla_profile = _text(allow_none=True)
+    escalation_level = fields.Integer(metadata={"description": "0 none, 1 town, 2 county"})
     version = fields.Integer()
     result = _text(allow_none=True)
     merged_into = _text(allow_none=True)
@@ -120,6 +153,14 @@ class CaseSchema(Schema):
         location = case.location
         lng, lat = location["coordinates"] if isinstance(location, dict) else location
         return {"lat": lat, "lng": lng}
+
+    def _deadlines(self, case) -> dict:
+        now = datetime.now(UTC)
+        return {phase: PhaseClockSchema().dump(clock)
+                for phase, clock in timers.describe(case, now).items()}
+
+    def _light(self, case) -> str | None:
+        return timers.case_light(case, datetime.now(UTC))
 
     def _reporter(self, case) -> dict:
         return {"key": case.reporter, "name": case.reporter_name}

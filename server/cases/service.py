@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from server.auth.models import User
 from server.auth.principals import Principal
-from server.cases import attachments, duplicates
+from server.cases import attachments, duplicates, timers
 from server.cases.models import Case, Counter
 from server.catalog import service as catalog
 from server.catalog.attributes import validate_attributes
@@ -125,6 +125,8 @@ def report(*, principal: Principal, data: dict[str, Any],
         history=[machine.report_entry(principal.actor(), now=now)],
         idempotency_key=key, idempotency_hash=body_hash if key else None,
         created_at=now, updated_at=now,
+        **timers.on_report(region_path=list(located.region_path), category=data["category"],
+                           priority=data.get("priority") or category.default_priority, now=now),
     )
     try:
         case.save(force_insert=True)
@@ -245,6 +247,9 @@ def _workflow_errors(case: Case | None = None) -> Iterator[None]:
                             fields=exc.details.get("errors", {})) from exc
 
 
+SYSTEM = machine.Actor(key="system", roles=frozenset({"system"}), name="系统")
+
+
 def apply_transition(*, principal: Principal, case_id: ObjectId, action: str,
                      payload: dict[str, Any], if_match: set[str] | None = None) -> Case:
     """Apply one workflow action in one conditional atomic update (state, version, history)."""
@@ -254,15 +259,37 @@ def apply_transition(*, principal: Principal, case_id: ObjectId, action: str,
     if if_match is not None and str(case.version) not in if_match and "*" not in if_match:
         raise PreconditionFailed("案件已被他人修改，请刷新后重试", reason="stale_version",
                                  current_version=case.version)
-    now = now_utc()
-    with _workflow_errors(case):
-        outcome = machine.apply(_snapshot(case), action, principal.actor(), payload,
-                                now=now, policy=_policy())
-    attachment_ids = _check_references(principal, case, action, payload)
+    return _transition(case, action, principal.actor(), payload, now=now_utc(),
+                       principal=principal)
 
+
+def resume_due(case: Case, *, now: datetime) -> Case:
+    """Resume a suspended case whose `until` has passed, as the system (the SLA sweep)."""
+    return _transition(case, "resume", SYSTEM, {}, now=now)
+
+
+def _merged(fields: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
+    """The action's fields with resolved values (`suspension.until`) put into their documents."""
+    merged = dict(fields)
+    for dotted, value in resolved.items():
+        name, _, key = dotted.partition(".")
+        merged[name] = {**merged[name], key: value}
+    return merged
+
+
+def _transition(case: Case, action: str, actor: machine.Actor, payload: dict[str, Any], *,
+                now: datetime, principal: Principal | None = None) -> Case:
+    with _workflow_errors(case):
+        outcome = machine.apply(_snapshot(case), action, actor, payload, now=now,
+                                policy=_policy())
+    attachment_ids = _check_references(principal, case, action, payload) if principal else []
+    resolved = timers.prepare(case, action, payload, now)
+    sla_set, sla_inc = timers.after(case, action, payload, to_state=outcome.to_state.value,
+                                    resolved=resolved, now=now)
     update: dict[str, Any] = {
-        "$set": {"status": outcome.to_state.value, "updated_at": now, **outcome.set_fields},
-        "$inc": {"version": 1, **outcome.inc_fields},
+        "$set": {"status": outcome.to_state.value, "updated_at": now,
+                 **_merged(dict(outcome.set_fields), resolved), **sla_set},
+        "$inc": {"version": 1, **outcome.inc_fields, **sla_inc},
         "$push": {"history": outcome.entry},
     }
     if attachment_ids:

@@ -39,6 +39,7 @@ class Region(Document):
     start_date = DateField()
     end_date = DateField()
     retired = BooleanField(default=False)
+    sla_profile = StringField()  # the SLA profile for cases here (nearest ancestor's wins)
 
     meta = {"collection": "regions", "indexes": ["parent", "path", "level"]}
 

@@ -62,6 +62,9 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp, organisation_blp,
                       calendars_blp, sla_blp):
         api.register_blueprint(blueprint)
+    from notifications.celery_app import bind
+
+    bind(app)
     app.before_request(_limit_body)
     _add_health_routes(app)
     _add_swagger_assets(app)

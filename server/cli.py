@@ -53,6 +53,27 @@ def init_db_command() -> None:
     click.echo(f"preset SLA profiles added: {sla_presets.install()}")
 
 
+@cli.command("worker", context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def worker_command(celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker (notifications, SLA sweep); extra arguments go to Celery."""
+    from notifications.celery_app import bind
+
+    bind(current_app._get_current_object()).worker_main(
+        ["worker", "--loglevel=INFO", *celery_args])
+
+
+@cli.command("beat", context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def beat_command(celery_args: tuple[str, ...]) -> None:
+    """Run Celery beat (run exactly one): the SLA sweep every minute."""
+    from notifications.celery_app import bind
+
+    bind(current_app._get_current_object()).start(["beat", "--loglevel=INFO", *celery_args])
+
+
 @cli.command("import-grids")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
@@ -129,10 +150,14 @@ def run_command(host: str, port: int) -> None:
 
     app = current_app._get_current_object()
     if app.config["DB_EMBEDDED"]:
+        from notifications import embedded
         from server.demo import DEMO_PASSWORD, seed_demo
 
         seed_demo()
         click.echo(f"embedded mode: demo county 乳山市 seeded; users admin, dispatcher, "
                    f"supervisor, handler, gridworker, resident / {DEMO_PASSWORD}")
+        embedded.start(app)
+        click.echo("embedded Celery worker and beat running in this process (SLA sweep every "
+                   f"{app.config['SLA_SWEEP_SECONDS']} s)")
     click.echo(f"gridhub API on http://{host}:{port}/api/v1  (docs: /api/docs)")
     run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -36,6 +36,9 @@ class Config:
     REOPEN_WINDOW_DAYS = 30
     TIMEZONE = "Asia/Shanghai"
     DEMO = False
+    # Unset: the in-process `memory://` transport (embedded default: worker and beat threads).
+    CELERY_BROKER_URL: str | None = None
+    SLA_SWEEP_SECONDS = 60
 
     API_TITLE = "gridhub"
     API_VERSION = "v1"
@@ -70,6 +73,13 @@ def _mongo_uri(value: str) -> str:
     return value
 
 
+def _broker_url(value: str) -> str:
+    if not value.startswith(("redis://", "rediss://", "amqp://", "amqps://", "pyamqp://",
+                             "memory://")):
+        raise ValueError("expected a redis://, rediss://, amqp:// or memory:// URL")
+    return value
+
+
 def _algorithm(value: str) -> str:
     if value not in ("ES256", "RS256"):
         raise ValueError("expected ES256 or RS256")
@@ -89,6 +99,8 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_EVALUATION_WINDOW_DAYS": ("EVALUATION_WINDOW_DAYS", _int),
     "GRIDHUB_REOPEN_WINDOW_DAYS": ("REOPEN_WINDOW_DAYS", _int),
     "GRIDHUB_DEMO": ("DEMO", _bool),
+    "CELERY_BROKER_URL": ("CELERY_BROKER_URL", _broker_url),
+    "GRIDHUB_SLA_SWEEP_SECONDS": ("SLA_SWEEP_SECONDS", _int),
 }
 
 

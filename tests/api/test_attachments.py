@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from server.cases.attachments import Attachment
-from tests.api.conftest import case_body
+from tests.cases import case_body
 
 GPS_IFD = 0x8825
 

@@ -3,7 +3,7 @@
 import pytest
 
 from server.cases.models import Case
-from tests.api.conftest import case_body
+from tests.cases import case_body
 
 NOISE = {"category": "9001"}
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.conftest import CLOSED_LOOP
+from tests.cases import CLOSED_LOOP
 
 
 def test_a_case_goes_through_the_whole_closed_loop_over_http(report, transition, as_user):

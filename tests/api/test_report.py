@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from server.cases.models import Case
-from tests.api.conftest import IN_GRID, case_body
+from tests.cases import IN_GRID, case_body
 
 
 def test_a_report_gets_a_code_of_region_day_and_sequence(report):

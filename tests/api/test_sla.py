@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from tests.api.conftest import case_body
+from tests.cases import case_body
 from tests.clock import at, naive_add_working_minutes
 
 PROFILE = {
@@ -18,15 +18,6 @@ PROFILE = {
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
-
-
-@pytest.fixture
-def hotline_county(as_user):
-    """The demo county switched to the Shandong 12345 profile."""
-    response = as_user("admin").put("/api/v1/regions/371083/sla-profile",
-                                    json={"profile": "sd12345"})
-    assert response.status_code == 200, response.json
-    return response.json
 
 
 # --- profiles --------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "CELERY_BROKER_URL")}
+    env["GRIDHUB_SLA_SWEEP_SECONDS"] = "1"
     process = subprocess.Popen(
         [sys.executable, "-c", "from server.cli import cli; cli()", "run", "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -91,3 +92,24 @@ def test_the_embedded_server_answers_bad_input_with_the_envelope(server):
     status, body = call(server, "/api/v1/cases", {"category": "0102"}, token)
     assert status == 422
     assert body["errors"]["reason"] == "validation_error"
+
+
+def test_the_embedded_worker_and_beat_give_yellow_cards_on_their_own(server):
+    admin, worker = login(server, "admin"), login(server, "gridworker")
+    profile = {"code": "one-minute", "name": "一分钟受理",
+               "rules": [{"limits": {"accept": {"amount": 1, "unit": "min"}}}],
+               "warn": {"percent": 1}}
+    assert call(server, "/api/v1/sla-profiles", profile, admin)[0] == 201
+    assert call(server, "/api/v1/regions/371083/sla-profile", {"profile": "one-minute"}, admin,
+                method="PUT")[0] == 200
+    status, case = call(server, "/api/v1/cases",
+                        {"category": "0102", "description": "路边暴露垃圾",
+                         "location": {"lat": 36.915, "lng": 121.525}}, worker)
+    assert status == 201, case
+    deadline = time.monotonic() + 20
+    actions: list[str] = []
+    while time.monotonic() < deadline and "sla.warning" not in actions:
+        time.sleep(0.3)
+        actions = [e["action"] for e in call(server, f"/api/v1/cases/{case['id']}/history",
+                                             token=worker)[1]]
+    assert actions == ["report", "sla.warning"]

@@ -1,3 +1,5 @@
+"""Case fixtures shared by the API and worker tests (a pytest plugin of the root conftest)."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,6 +18,15 @@ CLOSED_LOOP = [
 STEPS_TO = {
     "reported": 0, "accepted": 1, "dispatched": 2, "in_progress": 3, "handled": 4, "closed": 5,
 }
+
+
+@pytest.fixture
+def hotline_county(as_user):
+    """The demo county switched to the Shandong 12345 profile (handle in 5 working days)."""
+    response = as_user("admin").put("/api/v1/regions/371083/sla-profile",
+                                    json={"profile": "sd12345"})
+    assert response.status_code == 200, response.json
+    return response.json
 
 
 def case_body(**overrides):

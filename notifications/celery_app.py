@@ -1,0 +1,69 @@
+"""Celery bound to the Flask app (DESIGN §3, §8).
+
+Every task runs inside an app context of the Flask app it is bound to (`bind(app)`; a worker
+started with `celery -A notifications.celery_app` builds one from the environment). JSON is
+the only accepted content; tasks are acknowledged late and re-queued when a worker dies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+# The broker keeps an unacknowledged message this long before handing it to another worker:
+# longer than the longest retry backoff (1 h), so a waiting retry is never delivered twice.
+VISIBILITY_TIMEOUT = 2 * 3600
+_bound: dict[str, Flask] = {}
+
+
+def flask_app() -> Flask:
+    """The Flask app tasks run in; built from the environment on first use in a worker."""
+    if "app" not in _bound:
+        from server import create_app
+
+        bind(create_app())
+    return _bound["app"]
+
+
+class FlaskTask(Task):
+    """Runs the task inside the bound Flask app's context."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with flask_app().app_context():
+            return super().__call__(*args, **kwargs)
+
+
+celery = Celery("gridhub", task_cls=FlaskTask, include=["notifications.tasks"])
+
+
+def settings(config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "broker_url": config.get("CELERY_BROKER_URL") or "memory://",
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT},
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_hijack_root_logger": False,
+        "timezone": config.get("TIMEZONE", "Asia/Shanghai"),
+        "enable_utc": True,
+        "beat_scheduler": "celery.beat:Scheduler",  # schedule in memory: one beat, no file
+        "beat_schedule": {
+            "sla-sweep": {"task": "gridhub.sla_sweep",
+                          "schedule": float(config.get("SLA_SWEEP_SECONDS", 60))},
+        },
+    }
+
+
+def bind(app: Flask) -> Celery:
+    """Make `app` the Flask app tasks run in and configure Celery from its config."""
+    _bound["app"] = app
+    celery.conf.update(settings(app.config))
+    app.extensions["celery"] = celery
+    return celery

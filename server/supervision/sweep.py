@@ -1,0 +1,100 @@
+"""The SLA sweep (DESIGN §5): find the cases whose `next_sla_check_at` has passed (an indexed
+range query, never a scan), resume the suspensions that are over, and record each due notice
+— yellow card, red card, escalation — exactly once in the case's history.
+
+Each case is written with one conditional update on its version, so two sweeps racing over
+the same case (two workers, a re-run) give each notice once: the loser's update matches
+nothing and the next run finds nothing due.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from server.cases import service, timers
+from server.cases.models import Case
+from server.errors import GridhubError
+from workflows import sla
+from workflows.case_machine import STATE_LABELS, State
+
+log = logging.getLogger(__name__)
+SHANGHAI_FMT = "%m月%d日 %H:%M"
+LEVEL_NAMES = {1: "街镇", 2: "县级"}
+
+
+@dataclass
+class SweepResult:
+    read: int = 0  # documents the query returned
+    notices: int = 0
+    resumed: int = 0
+    conflicts: int = 0  # cases another writer changed meanwhile (the next run looks again)
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
+    """One pass over the cases due for a look by `now`."""
+    now = now or service.now_utc()
+    result = SweepResult()
+    cursor = Case._get_collection().find(
+        {"next_sla_check_at": {"$lte": now}}, projection={"history": False},
+    ).sort("next_sla_check_at", 1).batch_size(batch_size)
+    for raw in cursor:
+        result.read += 1
+        _tick(Case._from_son(raw), now, result)
+    if result.notices or result.resumed:
+        log.info("SLA sweep: %s", result.as_dict())
+    return result
+
+
+def _tick(case: Case, now: datetime, result: SweepResult) -> None:
+    until = sla.aware((case.suspension or {}).get("until"))
+    if case.status == State.SUSPENDED and until is not None and until <= now:
+        try:
+            case = service.resume_due(case, now=now)
+        except GridhubError as exc:
+            result.conflicts += 1
+            log.warning("SLA sweep could not resume %s: %s", case.code, exc)
+            return
+        result.resumed += 1
+    clocks, notices = sla.fire(timers.clocks_of(case), now)
+    resume_at = until if case.status == State.SUSPENDED else None
+    fields = timers.stored(clocks, resume_at=resume_at)
+    update: dict[str, Any] = {"$set": fields}
+    if notices:
+        entries = [_entry(case, notice, clocks[notice.phase], seq=case.version + i + 1, now=now)
+                   for i, notice in enumerate(notices)]
+        level = max([case.escalation_level or 0, *(n.level for n in notices)])
+        fields.update({"escalation_level": level, "updated_at": now,
+                       **{f"flags.{k}": v for k, v in sla.notice_flags(notices).items()}})
+        update.update({"$inc": {"version": len(entries)},
+                       "$push": {"history": {"$each": entries}}})
+    written = Case._get_collection().update_one({"_id": case.id, "version": case.version},
+                                                update)
+    if written.matched_count:
+        result.notices += len(notices)
+    else:
+        result.conflicts += 1
+
+
+def _entry(case: Case, notice: sla.Notice, clock: sla.Clock, *, seq: int,
+           now: datetime) -> dict[str, Any]:
+    phase = sla.PHASE_LABELS[notice.phase]
+    deadline = clock.deadline.astimezone(service.SHANGHAI).strftime(SHANGHAI_FMT)
+    if notice.key == "warning":
+        note = f"{phase}阶段将于{deadline}到期（黄牌预警）"
+    elif notice.key == "overdue":
+        note = f"{phase}阶段已于{deadline}超期（红牌）"
+    else:
+        note = f"{phase}阶段超期未办结，已升级至{LEVEL_NAMES[notice.level]}督办"
+    return {"seq": seq, "action": notice.type, "from": case.status, "to": case.status,
+            "actor": {"key": "system", "name": "系统", "roles": ["system"]}, "note": note,
+            "payload": {"phase": notice.phase, "key": notice.key, "level": notice.level,
+                        "round": notice.round, "due_at": notice.due_at,
+                        "deadline": clock.deadline,
+                        "status_label": STATE_LABELS[State(case.status)]},
+            "at": now}

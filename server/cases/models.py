@@ -76,6 +76,7 @@ class Case(Document):
     idempotency_key = StringField()
     idempotency_hash = StringField()
     created_at = DateTimeField(required=True, default=utcnow)
+    created_day = StringField()  # "YYYY-MM-DD" in Asia/Shanghai, for indicators by day
     updated_at = DateTimeField(required=True, default=utcnow)
 
     meta = {

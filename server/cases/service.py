@@ -124,7 +124,7 @@ def report(*, principal: Principal, data: dict[str, Any],
         attachments=[str(i) for i in attachment_ids],
         history=[machine.report_entry(principal.actor(), now=now)],
         idempotency_key=key, idempotency_hash=body_hash if key else None,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, created_day=now.astimezone(SHANGHAI).date().isoformat(),
         **timers.on_report(region_path=list(located.region_path), category=data["category"],
                            priority=data.get("priority") or category.default_priority, now=now),
     )

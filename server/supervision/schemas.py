@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from server.extensions.api import LocalDateTime, Schema
+from server.supervision.board import LIGHT_FILTERS
+from workflows import sla
+
+_text = fields.String
+
+
+class BoardArgsSchema(Schema):
+    light = _text(validate=validate.OneOf(LIGHT_FILTERS))
+    phase = _text(validate=validate.OneOf(sla.PHASES))
+    department = _text(validate=validate.Length(1, 42))
+    category = _text(validate=validate.Length(1, 12))
+    level = fields.Integer(validate=validate.Range(0, 2))
+    region = _text(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"))
+
+
+class BoardItemSchema(Schema):
+    id = _text()
+    code = _text()
+    status = _text()
+    status_label = _text()
+    category = _text()
+    priority = _text()
+    address = _text(allow_none=True)
+    grid = _text(allow_none=True)
+    department = _text(allow_none=True)
+    region_path = fields.List(_text())
+    light = _text(allow_none=True, metadata={"description": "red, yellow, green or paused"})
+    phase = _text(allow_none=True, metadata={"description": "the running phase due first"})
+    phase_label = _text(allow_none=True)
+    deadline = LocalDateTime(allow_none=True)
+    clock = _text(allow_none=True)
+    remaining_minutes = fields.Float(allow_none=True)
+    escalation_level = fields.Integer()
+    supervision_level = fields.Integer()
+    supervise_count = fields.Integer()
+    created_at = LocalDateTime()
+
+
+class BoardCountsSchema(Schema):
+    red = fields.Integer()
+    yellow = fields.Integer()
+    green = fields.Integer()
+    paused = fields.Integer()
+
+
+GROUPS = ("grid", "town", "department", "category", "day")
+
+
+class StatsArgsSchema(Schema):
+    from_ = fields.Date(data_key="from", metadata={"description": "first day (Asia/Shanghai)"})
+    to = fields.Date(metadata={"description": "last day, inclusive"})
+    region = _text(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"))
+    department = _text(validate=validate.Length(1, 42))
+    category = _text(validate=validate.Length(1, 12))
+    group_by = _text(validate=validate.OneOf(GROUPS))
+
+    @validates_schema
+    def _period(self, data, **_kwargs):
+        start, end = data.get("from_"), data.get("to")
+        if start and end and start > end:
+            raise ValidationError("开始日期不能晚于结束日期", "from")
+        if start and end and (end - start).days >= 366:
+            raise ValidationError("统计周期不能超过一年", "to")
+
+
+class ExportArgsSchema(StatsArgsSchema):
+    format = _text(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+
+
+class IndicatorsSchema(Schema):
+    key = _text(allow_none=True)
+    name = _text(allow_none=True)
+    reported = fields.Integer()
+    cancelled = fields.Integer()
+    accepted = fields.Integer()
+    accept_rate = fields.Float(allow_none=True)
+    dispatched = fields.Integer()
+    ontime_dispatch_rate = fields.Float(allow_none=True)
+    response_rate = fields.Float(allow_none=True)
+    should_handle = fields.Integer()
+    handled = fields.Integer()
+    ontime_handle_rate = fields.Float(allow_none=True)
+    should_close = fields.Integer()
+    closed = fields.Integer()
+    close_rate = fields.Float(allow_none=True)
+    ontime_closed = fields.Integer()
+    ontime_close_rate = fields.Float(allow_none=True)
+    reworked = fields.Integer()
+    rework_rate = fields.Float(allow_none=True)
+    returned = fields.Integer()
+    extended = fields.Integer()
+    extension_rate = fields.Float(allow_none=True)
+    overdue = fields.Integer()
+    evaluated = fields.Integer()
+    satisfied = fields.Integer()
+    satisfaction_rate = fields.Float(allow_none=True)
+    avg_handle_wh = fields.Float(allow_none=True)
+
+
+class StatsSchema(Schema):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    region = _text(allow_none=True)
+    group_by = _text(allow_none=True)
+    total = fields.Nested(IndicatorsSchema)
+    groups = fields.List(fields.Nested(IndicatorsSchema))

@@ -1,0 +1,175 @@
+"""The standard indicators (DESIGN §6), summed in the database from per-case flags.
+
+Cases are counted by the day they were reported (Asia/Shanghai), within the caller's data
+scope; each indicator is a plain sum of a flag the case carries, so one `$group` gives every
+number of a period, grouped by grid, town, department, category or day.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from mongoengine import Q
+
+from server.auth.permissions import require_roles
+from server.auth.principals import Principal
+from server.cases.models import Case
+from server.cases.service import SHANGHAI, scope_filter
+from server.catalog.models import Category
+from server.errors import found
+from server.grids.models import Department, Region
+
+STATS_ROLES = ("supervisor", "dispatcher", "admin")
+DEFAULT_DAYS = 30
+FLAGS = ("accepted", "dispatched", "ontime_dispatch", "ontime_sign", "due", "handled",
+         "ontime_handle", "closed", "ontime_close", "reworked", "returned", "extended",
+         "overdue", "evaluated", "satisfied")
+GROUP_KEYS: dict[str, Any] = {
+    "grid": "$grid", "town": {"$arrayElemAt": ["$region_path", 1]},
+    "department": "$department", "category": "$category", "day": "$created_day",
+}
+# (indicator, Chinese header) in the order exports show them.
+COLUMNS = [
+    ("key", "分组编码"), ("name", "名称"), ("reported", "上报数"), ("cancelled", "撤销数"),
+    ("accepted", "立案数"), ("accept_rate", "立案率(%)"), ("dispatched", "派遣数"),
+    ("ontime_dispatch_rate", "按时派遣率(%)"), ("response_rate", "响应率(%)"),
+    ("should_handle", "应处置数"), ("handled", "处置数"), ("ontime_handle_rate", "按期处置率(%)"),
+    ("should_close", "应结案数"), ("closed", "结案数"), ("close_rate", "结案率(%)"),
+    ("ontime_closed", "按期结案数"), ("ontime_close_rate", "按期结案率(%)"),
+    ("reworked", "返工数"), ("rework_rate", "返工率(%)"), ("returned", "退单数"),
+    ("extended", "延期数"), ("extension_rate", "延期率(%)"), ("overdue", "超期数"),
+    ("evaluated", "评价数"), ("satisfied", "满意数"), ("satisfaction_rate", "满意率(%)"),
+    ("avg_handle_wh", "平均处置时长(工作小时)"),
+]
+
+
+def rate(part: int, whole: int) -> float | None:
+    """A percentage with two decimals, rounded half up (911 of 972 → 93.72); None of nothing."""
+    if not whole:
+        return None
+    return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def indicators(sums: dict[str, Any]) -> dict[str, Any]:
+    """The indicators of DESIGN §6 from the sums of one group."""
+    due = sums["due"]
+    return {
+        "reported": sums["reported"], "cancelled": sums["cancelled"],
+        "accepted": sums["accepted"],
+        "accept_rate": rate(sums["accepted"], sums["reported"] - sums["cancelled"]),
+        "dispatched": sums["dispatched"],
+        "ontime_dispatch_rate": rate(sums["ontime_dispatch"], sums["dispatched"]),
+        "response_rate": rate(sums["ontime_sign"], sums["dispatched"]),
+        "should_handle": due, "handled": sums["handled"],
+        "ontime_handle_rate": rate(sums["ontime_handle"], due),
+        "should_close": due, "closed": sums["closed"], "close_rate": rate(sums["closed"], due),
+        "ontime_closed": sums["ontime_close"], "ontime_close_rate": rate(sums["ontime_close"], due),
+        "reworked": sums["reworked"], "rework_rate": rate(sums["reworked"], due),
+        "returned": sums["returned"], "extended": sums["extended"],
+        "extension_rate": rate(sums["extended"], due), "overdue": sums["overdue"],
+        "evaluated": sums["evaluated"], "satisfied": sums["satisfied"],
+        "satisfaction_rate": rate(sums["satisfied"], sums["evaluated"]),
+        "avg_handle_wh": round(sums["handle_wm"] / sums["handled"] / 60, 2)
+        if sums["handled"] else None,
+    }
+
+
+def _period(args: dict[str, Any]) -> tuple[date, date]:
+    end = args.get("to") or datetime.now(SHANGHAI).date()
+    start = args.get("from_") or end - timedelta(days=DEFAULT_DAYS - 1)
+    return start, end
+
+
+def _query(principal: Principal, args: dict[str, Any], start: date, end: date) -> dict:
+    query = scope_filter(principal) & Q(
+        created_at__gte=datetime.combine(start, time(0), SHANGHAI),
+        created_at__lt=datetime.combine(end + timedelta(days=1), time(0), SHANGHAI))
+    if "region" in args:
+        found(Region.objects(code=args["region"]).only("code").first(), "区域不存在")
+        query &= Q(region_path=args["region"])
+    if "department" in args:
+        query &= Q(department=args["department"])
+    if "category" in args:
+        query &= Q(category__startswith=args["category"])
+    return Case.objects(query)._query
+
+
+def _sums(match: dict, group_by: str | None) -> list[dict[str, Any]]:
+    def flag(name: str) -> dict:
+        return {"$eq": [f"$flags.{name}", True]}
+
+    group: dict[str, Any] = {
+        "_id": GROUP_KEYS[group_by] if group_by else None,
+        "reported": {"$sum": 1},
+        "cancelled": {"$sum": {"$cond": [{"$eq": ["$status", "cancelled"]}, 1, 0]}},
+        "handle_wm": {"$sum": {"$cond": [flag("handled"), "$handle_wm", 0]}},
+        **{name: {"$sum": {"$cond": [flag(name), 1, 0]}} for name in FLAGS},
+    }
+    return list(Case._get_collection().aggregate([{"$match": match}, {"$group": group}]))
+
+
+def _names(group_by: str, keys: list[str]) -> dict[str, str]:
+    if group_by in ("grid", "town"):
+        return {r.code: r.name for r in Region.objects(code__in=keys).only("code", "name")}
+    if group_by == "department":
+        return {d.code: d.name for d in Department.objects(code__in=keys).only("code", "name")}
+    if group_by == "category":
+        return {c.code: c.name for c in Category.objects(code__in=keys).only("code", "name")}
+    return {}
+
+
+def stats(*, principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
+    """The indicators of a period in the caller's scope, in total and per group."""
+    require_roles(principal, *STATS_ROLES)
+    start, end = _period(args)
+    match = _query(principal, args, start, end)
+    empty = {"reported": 0, "cancelled": 0, "handle_wm": 0, **dict.fromkeys(FLAGS, 0)}
+    totals = (_sums(match, None) or [empty])[0]
+    group_by = args.get("group_by")
+    groups = []
+    if group_by:
+        rows = sorted(_sums(match, group_by), key=lambda row: (row["_id"] is None,
+                                                               str(row["_id"])))
+        names = _names(group_by, [row["_id"] for row in rows if row["_id"]])
+        groups = [{"key": row["_id"], "name": names.get(row["_id"], row["_id"]),
+                   **indicators(row)} for row in rows]
+    return {"from_": start, "to": end, "region": args.get("region"), "group_by": group_by,
+            "total": {"key": None, "name": "合计", **indicators(totals)}, "groups": groups}
+
+
+def export(*, principal: Principal, args: dict[str, Any]) -> tuple[bytes, str, str]:
+    """The same numbers as `stats`, as a CSV or XLSX file with Chinese headers: (body,
+    mimetype, filename)."""
+    result = stats(principal=principal, args=args)
+    rows = [*result["groups"], result["total"]]
+    table = [[header for _, header in COLUMNS],
+             *[[row.get(name) for name, _ in COLUMNS] for row in rows]]
+    stem = f"gridhub-stats-{result['from_']:%Y%m%d}-{result['to']:%Y%m%d}"
+    if args.get("format") == "xlsx":
+        return _xlsx(table), ("application/vnd.openxmlformats-officedocument."
+                              "spreadsheetml.sheet"), f"{stem}.xlsx"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(table)
+    # The byte-order mark makes Excel read the Chinese headers as UTF-8.
+    return buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", f"{stem}.csv"
+
+
+def _xlsx(table: list[list[Any]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "指标"
+    for row in table:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from flask import Response
+from flask.views import MethodView
+
+from server.auth.principals import authenticate
+from server.extensions.api import Blueprint, Page
+from server.supervision import board, stats
+from server.supervision.schemas import (
+    BoardArgsSchema,
+    BoardCountsSchema,
+    BoardItemSchema,
+    ExportArgsSchema,
+    StatsArgsSchema,
+    StatsSchema,
+)
+
+blp = Blueprint("supervision", __name__, url_prefix="/api/v1", description="督办与指标")
+
+
+class BoardPage(Page):
+    """Board rows, each with its most urgent running phase."""
+
+    @property
+    def items(self) -> list:
+        from server.cases.service import now_utc
+
+        now = now_utc()
+        return [board.item(case, now) for case in super().items]
+
+
+@blp.route("/supervision/board")
+class Board(MethodView):
+    @blp.secured(403)
+    @blp.arguments(BoardArgsSchema(), location="query")
+    @blp.response(200, BoardItemSchema(many=True))
+    @blp.paginate(BoardPage, page_size=20, max_page_size=100)
+    def get(self, filters):
+        """Open cases with running SLA clocks in the caller's scope, red first, then least time."""
+        return board.board(principal=authenticate(), filters=filters)
+
+
+@blp.route("/supervision/board/counts")
+class BoardCounts(MethodView):
+    @blp.secured(403)
+    @blp.arguments(BoardArgsSchema(), location="query")
+    @blp.response(200, BoardCountsSchema)
+    def get(self, filters):
+        """How many of the board's cases show each light (red, yellow, green, paused)."""
+        return board.counts(principal=authenticate(), filters=filters)
+
+
+@blp.route("/stats")
+class Stats(MethodView):
+    @blp.secured(403, 404)
+    @blp.arguments(StatsArgsSchema(), location="query")
+    @blp.response(200, StatsSchema)
+    def get(self, args):
+        """The standard indicators of a period (按期处置率, 结案率, 满意率 …), optionally grouped."""
+        return stats.stats(principal=authenticate(), args=args)
+
+
+@blp.route("/stats/export")
+class StatsExport(MethodView):
+    @blp.secured(403, 404)
+    @blp.arguments(ExportArgsSchema(), location="query")
+    @blp.response(200, description="CSV or XLSX file with Chinese headers")
+    def get(self, args):
+        """The indicators as a CSV or XLSX file, the same numbers as /stats."""
+        body, mimetype, filename = stats.export(principal=authenticate(), args=args)
+        return Response(body, mimetype=mimetype, headers={
+            "Content-Disposition": f"attachment; filename={filename}"})

@@ -25,6 +25,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench/intake.py
 	$(BIN)/python scripts/bench/locate.py
+	$(BIN)/python scripts/bench/sla.py
 
 clean:
 	rm -rf $(VENV) .coverage htmlcov test-artifacts

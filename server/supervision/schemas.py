@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
 from server.extensions.api import LocalDateTime, Schema
 from server.supervision.board import LIGHT_FILTERS
@@ -58,14 +58,6 @@ class StatsArgsSchema(Schema):
     department = _text(validate=validate.Length(1, 42))
     category = _text(validate=validate.Length(1, 12))
     group_by = _text(validate=validate.OneOf(GROUPS))
-
-    @validates_schema
-    def _period(self, data, **_kwargs):
-        start, end = data.get("from_"), data.get("to")
-        if start and end and start > end:
-            raise ValidationError("开始日期不能晚于结束日期", "from")
-        if start and end and (end - start).days >= 366:
-            raise ValidationError("统计周期不能超过一年", "to")
 
 
 class ExportArgsSchema(StatsArgsSchema):

@@ -20,7 +20,7 @@ from server.auth.principals import Principal
 from server.cases.models import Case
 from server.cases.service import SHANGHAI, scope_filter
 from server.catalog.models import Category
-from server.errors import found
+from server.errors import Unprocessable, found
 from server.grids.models import Department, Region
 
 STATS_ROLES = ("supervisor", "dispatcher", "admin")
@@ -79,8 +79,15 @@ def indicators(sums: dict[str, Any]) -> dict[str, Any]:
 
 
 def _period(args: dict[str, Any]) -> tuple[date, date]:
+    """From and to (inclusive); by default the last 30 days. At most a year, from ≤ to."""
     end = args.get("to") or datetime.now(SHANGHAI).date()
     start = args.get("from_") or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise Unprocessable("开始日期不能晚于结束日期", reason="invalid_period",
+                            fields={"from": ["不能晚于结束日期"]})
+    if (end - start).days >= 366:
+        raise Unprocessable("统计周期不能超过一年", reason="invalid_period",
+                            fields={"to": ["统计周期不能超过一年"]})
     return start, end
 
 

@@ -22,7 +22,7 @@ def sla_history(case_id):
 
 
 def test_yellow_red_and_escalations_happen_once_each_on_a_real_worker(
-        celery_worker, case_in, hotline_county):
+        celery_worker, case_in, hotline_county, as_user):
     with time_machine.travel(at(2026, 11, 23, 10), tick=False):
         case = case_in("in_progress")  # handle: 5 wd, due Mon 30 Nov 10:00
     steps = [(at(2026, 11, 27, 10, 1), ("sla.warning", "handle", 0)),
@@ -43,6 +43,10 @@ def test_yellow_red_and_escalations_happen_once_each_on_a_real_worker(
     assert stored.escalation_level == 2
     assert stored.flags["overdue"] and stored.flags["due"]
     assert [e["seq"] for e in stored.history] == list(range(1, stored.version + 1))
+    with time_machine.travel(at(2026, 12, 4, 10)):
+        row, = as_user("supervisor").get("/api/v1/supervision/board",
+                                         query_string={"level": 2}).json
+    assert (row["id"], row["light"], row["escalation_level"]) == (case["id"], "red", 2)
 
 
 def test_a_suspension_with_an_end_is_resumed_by_the_sweep(celery_worker, case_in, as_user):

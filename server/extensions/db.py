@@ -47,6 +47,36 @@ def _serialize_mongomock_writes() -> None:
     Collection._gridhub_serialized = True
 
 
+def _find_mongomock_ids_directly() -> None:
+    """Look a document up by its `_id` instead of scanning the collection.
+
+    mongomock has no indexes: every query, including the `{_id, version}` filter of each
+    transition and SLA notice, walks every document. A real server answers these from the
+    `_id` index; this gives the embedded database the same shortcut (the document found is
+    still checked against the whole filter).
+    """
+    from bson import ObjectId
+    from mongomock.collection import Collection
+    from mongomock.filtering import filter_applies
+
+    if getattr(Collection, "_gridhub_id_lookup", False):
+        return
+    scan = Collection._iter_documents
+
+    def iter_documents(self, filter):
+        wanted = filter.get("_id") if isinstance(filter, dict) else None
+        if type(wanted) not in (ObjectId, str, int):
+            return scan(self, filter)
+        try:
+            document = self._store[wanted]
+        except KeyError:
+            return iter(())
+        return iter([document] if filter_applies(filter, document) else [])
+
+    Collection._iter_documents = iter_documents
+    Collection._gridhub_id_lookup = True
+
+
 def init_db(app: Flask) -> None:
     uri = app.config.get("MONGODB_URI")
     name = app.config["MONGODB_DB"]
@@ -61,6 +91,7 @@ def init_db(app: Flask) -> None:
 
     mongomock.gridfs.enable_gridfs_integration()
     _serialize_mongomock_writes()
+    _find_mongomock_ids_directly()
     mongoengine.connect(db=name, host="mongodb://embedded", mongo_client_class=mongomock.MongoClient,
                         tz_aware=True, uuidRepresentation="standard")
     app.config["DB_EMBEDDED"] = True

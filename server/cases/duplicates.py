@@ -17,9 +17,24 @@ MAX_CANDIDATES = 500  # newest first; a hot spot with more open cases than this 
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """What a passer-by could see of a nearby case (read raw: no document objects)."""
+
+    id: ObjectId
+    code: str
+    status: str
+    category: str
+    address: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Nearby:
-    case: Case
+    case: Candidate
     distance_m: float
+
+
+FIELDS = ("code", "status", "category", "location", "address", "created_at")
 
 
 def find(*, category: Category, lng: float, lat: float, now: datetime,
@@ -36,18 +51,20 @@ def find(*, category: Category, lng: float, lat: float, now: datetime,
     codes = grids_near(lng=lng, lat=lat, radius_m=radius)
     if not codes:
         return []
-    candidates = Case.objects(
-        grid__in=codes, status__in=OPEN, category=category.code,
-        created_at__gte=now - timedelta(hours=category.duplicate_window_h),
-    ).only("id", "code", "status", "category", "location", "address", "created_at") \
-        .order_by("-created_at").limit(MAX_CANDIDATES)
+    candidates = Case._get_collection().find(
+        {"grid": {"$in": codes}, "status": {"$in": OPEN}, "category": category.code,
+         "created_at": {"$gte": now - timedelta(hours=category.duplicate_window_h)}},
+        projection=dict.fromkeys(FIELDS, True),
+    ).sort([("created_at", -1), ("_id", -1)]).limit(MAX_CANDIDATES)
     found = []
-    for case in candidates:
-        if case.id == exclude:
+    for raw in candidates:
+        if raw["_id"] == exclude:
             continue
-        c_lng, c_lat = case.location["coordinates"]
+        c_lng, c_lat = raw["location"]["coordinates"]
         d = distance_m(lng, lat, c_lng, c_lat)
         if d <= radius:
-            found.append(Nearby(case, d))
+            found.append(Nearby(Candidate(id=raw["_id"], code=raw["code"], status=raw["status"],
+                                          category=raw["category"], address=raw.get("address"),
+                                          created_at=raw["created_at"]), d))
     found.sort(key=lambda n: n.distance_m)
     return found[:limit]

@@ -57,6 +57,7 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
         "beat_schedule": {
             "sla-sweep": {"task": "gridhub.sla_sweep",
                           "schedule": float(config.get("SLA_SWEEP_SECONDS", 60))},
+            "relay-events": {"task": "gridhub.relay_events", "schedule": 30.0},
         },
     }
 

@@ -58,10 +58,11 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.catalog.sla_views import blp as sla_blp
     from server.catalog.views import blp as catalog_blp
     from server.grids.views import blp as grids_blp
+    from server.inbox.views import blp as inbox_blp
     from server.supervision.views import blp as supervision_blp
 
     for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp, organisation_blp,
-                      calendars_blp, sla_blp, supervision_blp):
+                      calendars_blp, sla_blp, supervision_blp, inbox_blp):
         api.register_blueprint(blueprint)
     from notifications.celery_app import bind
 

@@ -45,6 +45,8 @@ class Case(Document):
     escalation_level = IntField(default=0)  # 1 town, 2 county (raised by the sweep)
     flags = DictField()  # indicator facts (DESIGN §6): accepted, ontime_handle, closed …
     handle_wm = FloatField(default=0)  # working minutes spent handling (dispatch → handled)
+    published_seq = IntField(default=0)  # history entries up to here were handed to the broker
+    publish_pending_since = DateTimeField()  # set while some entry awaits publishing (relay)
     version = IntField(required=True, default=1)
     history = ListField(DictField())
 
@@ -94,6 +96,7 @@ class Case(Document):
             "reporter",
             "-created_at",
             {"fields": ["next_sla_check_at"], "sparse": True},
+            {"fields": ["publish_pending_since"], "sparse": True},
             ("region_path", "sla.due_at"),
         ],
     }

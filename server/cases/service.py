@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from server.auth.models import User
 from server.auth.principals import Principal
-from server.cases import attachments, duplicates, timers
+from server.cases import attachments, duplicates, events, timers
 from server.cases.models import Case, Counter
 from server.catalog import service as catalog
 from server.catalog.attributes import validate_attributes
@@ -291,6 +291,7 @@ def _transition(case: Case, action: str, actor: machine.Actor, payload: dict[str
                  **_merged(dict(outcome.set_fields), resolved), **sla_set},
         "$inc": {"version": 1, **outcome.inc_fields, **sla_inc},
         "$push": {"history": outcome.entry},
+        **events.pending_fields(now),
     }
     if attachment_ids:
         update["$addToSet"] = {"attachments": {"$each": [str(i) for i in attachment_ids]}}
@@ -303,6 +304,7 @@ def _transition(case: Case, action: str, actor: machine.Actor, payload: dict[str
     if action == "merge":
         # The merged case's own update (above) is the record; the primary's list follows it.
         Case.objects(id=payload["primary"]).update_one(add_to_set__merged_cases=str(case.id))
+    events.publish(case.id, [outcome.entry["seq"]])
     return Case._from_son(raw)
 
 

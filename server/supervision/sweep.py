@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from server.cases import service, timers
+from server.cases import events, service, timers
 from server.cases.models import Case
 from server.errors import GridhubError
 from workflows import sla
@@ -72,11 +72,13 @@ def _tick(case: Case, now: datetime, result: SweepResult) -> None:
         fields.update({"escalation_level": level, "updated_at": now,
                        **{f"flags.{k}": v for k, v in sla.notice_flags(notices).items()}})
         update.update({"$inc": {"version": len(entries)},
-                       "$push": {"history": {"$each": entries}}})
+                       "$push": {"history": {"$each": entries}}, **events.pending_fields(now)})
     written = Case._get_collection().update_one({"_id": case.id, "version": case.version},
                                                 update)
     if written.matched_count:
         result.notices += len(notices)
+        if notices:
+            events.publish(case.id, [entry["seq"] for entry in entries])
     else:
         result.conflicts += 1
 

@@ -61,13 +61,17 @@ def test_a_suspension_with_an_end_is_resumed_by_the_sweep(celery_worker, case_in
     assert resumed["action"] == "resume" and resumed["actor"]["key"] == "system"
 
 
-def test_two_sweeps_at_once_give_each_notice_once(case_in, hotline_county):
+def test_two_sweeps_at_once_give_each_notice_once(app, case_in, hotline_county):
     with time_machine.travel(at(2026, 11, 23, 10), tick=False):
         cases = [case_in("in_progress") for _ in range(6)]
     late = at(2026, 12, 4, 10)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(sweep(now=late)))
-               for _ in range(2)]
+
+    def run():
+        with app.app_context():
+            results.append(sweep(now=late))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

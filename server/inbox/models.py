@@ -1,0 +1,51 @@
+"""Notifications (DESIGN §8): one document per (event, recipient, channel).
+
+Delivery state lives here, apart from the workflow: a failed push never touches the case.
+Status moves `pending → sending → sent | failed` by compare-and-set.
+"""
+
+from __future__ import annotations
+
+from mongoengine import (
+    BooleanField,
+    DateTimeField,
+    DictField,
+    Document,
+    IntField,
+    StringField,
+)
+
+from server.auth.models import utcnow
+
+CHANNELS = ("inbox", "fcm", "sms", "webhook")
+STATUSES = ("pending", "sending", "sent", "failed")
+
+
+class Notification(Document):
+    event_key = StringField(required=True)  # "case:<id>:<seq>"
+    recipient = StringField(required=True)  # a user id
+    channel = StringField(required=True, choices=CHANNELS)
+    case = StringField(required=True)
+    case_code = StringField()
+    seq = IntField(required=True)
+    type = StringField(required=True)  # the history action: dispatch, sla.overdue …
+    title = StringField(required=True)
+    body = StringField(required=True)
+    data = DictField()  # deep link and ids for the app
+    urgent = BooleanField(default=False)
+    status = StringField(required=True, choices=STATUSES, default="pending")
+    attempts = IntField(default=0)
+    last_error = StringField()
+    read_at = DateTimeField()
+    sent_at = DateTimeField()
+    created_at = DateTimeField(required=True, default=utcnow)
+
+    meta = {
+        "collection": "notifications",
+        "indexes": [
+            {"fields": ["event_key", "recipient", "channel"], "unique": True},
+            ("recipient", "channel", "-created_at"),
+            ("recipient", "channel", "read_at"),
+            ("status", "channel"),
+        ],
+    }

@@ -2,24 +2,22 @@
 
 Keyed by (case, seq): each document is inserted only if (event key, recipient, channel) is
 new, so a redelivered or re-published event creates nothing. Inbox notifications are
-delivered by being written; the ids of those still to deliver on other channels are returned.
+delivered by being written.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from notifications import recipients, rules
+from server.cases import timers
 from server.cases.models import Case
 from server.catalog import service as catalog
 from server.inbox.models import Notification
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _deadline(case: Case, entry: dict[str, Any]) -> str | None:
@@ -27,24 +25,22 @@ def _deadline(case: Case, entry: dict[str, Any]) -> str | None:
     if moment is None:
         handle = (case.deadlines or {}).get("handle") or {}
         moment = handle.get("deadline") if handle.get("ended_at") is None else None
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(SHANGHAI).strftime("%m月%d日 %H:%M")
+    return timers.moment_label(moment) if moment is not None else None
 
 
-def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> list[str]:
-    """Create the notifications of one event; return ids still to deliver (non-inbox)."""
+def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> int:
+    """Create the inbox notifications of one event; return how many were new.
+
+    Only the inbox channel exists so far; push, webhook and SMS delivery are not built yet."""
     case = Case.objects(id=ObjectId(case_id)).first()
     if case is None or not 0 < seq <= len(case.history):
-        return []
+        return 0
     entry = case.history[seq - 1]
     event_type = entry["action"]
     audience = recipients.resolve(rules.audiences(event_type), case)
     audience.discard((entry.get("actor") or {}).get("key", "").partition(":")[2])
     if not audience:
-        return []
+        return 0
     category = catalog.find(code=case.category)
     title, body = rules.text(event_type, code=case.code,
                              category=category.name if category else case.category,
@@ -58,11 +54,14 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> list[str]
                        "link": f"gridhub://cases/{case_id}"},
               "attempts": 0, "created_at": now}
     collection = Notification._get_collection()
+    created = 0
     for recipient in sorted(audience):
         key = {"event_key": common["event_key"], "recipient": recipient, "channel": "inbox"}
         try:
-            collection.update_one(key, {"$setOnInsert": {**common, **key, "status": "sent",
-                                                         "sent_at": now}}, upsert=True)
+            written = collection.update_one(
+                key, {"$setOnInsert": {**common, **key, "status": "sent", "sent_at": now}},
+                upsert=True)
+            created += written.upserted_id is not None
         except DuplicateKeyError:  # a concurrent fan-out of the same event inserted it
             pass
-    return []
+    return created

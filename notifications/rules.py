@@ -16,7 +16,6 @@ RULES: Mapping[str, tuple[str, ...]] = {
     "return": ("region_dispatchers",),
     "handle": ("region_dispatchers", "grid_worker"),
     "self_handle": ("region_dispatchers",),
-    "closed": ("reporter",),
     "verify_pass": ("reporter",),
     "sla.warning": ("assignee_or_handlers",),
     "sla.overdue": ("assignee_or_handlers", "region_dispatchers", "town_supervisors"),

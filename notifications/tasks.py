@@ -20,7 +20,7 @@ def fanout(case_id: str, seq: int) -> int:
     """One history entry → its notifications (idempotent per case and seq)."""
     from notifications.fanout import fan_out
 
-    return len(fan_out(case_id, seq))
+    return fan_out(case_id, seq)
 
 
 @celery.task(name="gridhub.relay_events", ignore_result=True)

@@ -257,6 +257,8 @@ def extension_deadline(clock: Clock, *, profile: Profile, cal: WorkCalendar, now
     if until is None and not (isinstance(duration_wd, int | float) and duration_wd > 0):
         raise SlaError("延期天数须为正数", reason="invalid_extension", field=where)
     target = until if until is not None else cal.add(clock.deadline, duration_wd, "wd")
+    if target - now > timedelta(minutes=MAX_MINUTES):
+        raise SlaError("延期后的期限不能超过一年", reason="invalid_extension", field=where)
     if target <= clock.deadline or target <= now:
         raise SlaError("延期后的期限须晚于当前期限和现在", reason="invalid_extension", field=where)
     if profile.max_extension is not None:

@@ -34,6 +34,7 @@ from server.errors import (
 from server.grids import service as grids
 from server.grids.coords import to_wgs84
 from workflows import case_machine as machine
+from workflows import sla
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -190,12 +191,8 @@ def _snapshot(case: Case) -> machine.CaseSnapshot:
         suspended_from=machine.State(suspension["from"]) if suspension.get("from") else None,
         extension_pending=(case.extension or {}).get("status") == "pending",
         supervision_level=case.supervision_level or 0,
-        closed_at=_aware(case.closed_at), evaluated=bool(case.evaluation),
+        closed_at=sla.aware(case.closed_at), evaluated=bool(case.evaluation),
     )
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def allowed(*, principal: Principal, case_id: ObjectId) -> tuple[Case, list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from server.catalog import sla_profiles
 from server.catalog.calendars import calendar_for
@@ -13,6 +14,12 @@ from workflows import sla
 from workflows.calendar import WorkCalendar
 
 MAX_SUSPENSION = timedelta(days=366)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def moment_label(moment: datetime) -> str:
+    """A moment as people read it in notes and notifications: 11月30日 10:00 (Shanghai)."""
+    return sla.aware(moment).astimezone(SHANGHAI).strftime("%m月%d日 %H:%M")
 
 
 def _context(case: Any) -> tuple[sla.Profile | None, WorkCalendar]:

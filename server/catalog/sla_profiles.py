@@ -133,6 +133,9 @@ def save_profile(*, principal: Principal, data: dict[str, Any], code: str | None
         raise Conflict("时限方案编码已存在", reason="already_exists")
     if not create:
         found(existing, "时限方案不存在")
+        if existing.is_default and not data.get("is_default"):
+            # Regions that chose nothing would silently lose every deadline.
+            raise Conflict("须先将另一方案设为默认，才能取消此方案的默认", reason="default_required")
     _check(data)
     if data.get("is_default"):
         SlaProfile.objects(code__ne=data["code"]).update(set__is_default=False)

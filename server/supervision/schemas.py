@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import fields, validate
 
 from server.extensions.api import LocalDateTime, Schema
@@ -51,9 +53,13 @@ class BoardCountsSchema(Schema):
 GROUPS = ("grid", "town", "department", "category", "day")
 
 
+_DAYS = validate.Range(date(2000, 1, 1), date(2099, 12, 31), error="日期须在 2000 至 2099 年之间")
+
+
 class StatsArgsSchema(Schema):
-    from_ = fields.Date(data_key="from", metadata={"description": "first day (Asia/Shanghai)"})
-    to = fields.Date(metadata={"description": "last day, inclusive"})
+    from_ = fields.Date(data_key="from", validate=_DAYS,
+                        metadata={"description": "first day (Asia/Shanghai)"})
+    to = fields.Date(validate=_DAYS, metadata={"description": "last day, inclusive"})
     region = _text(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"))
     department = _text(validate=validate.Length(1, 42))
     category = _text(validate=validate.Length(1, 12))

@@ -21,7 +21,6 @@ from workflows import sla
 from workflows.case_machine import STATE_LABELS, State
 
 log = logging.getLogger(__name__)
-SHANGHAI_FMT = "%m月%d日 %H:%M"
 LEVEL_NAMES = {1: "街镇", 2: "县级"}
 
 
@@ -86,7 +85,7 @@ def _tick(case: Case, now: datetime, result: SweepResult) -> None:
 def _entry(case: Case, notice: sla.Notice, clock: sla.Clock, *, seq: int,
            now: datetime) -> dict[str, Any]:
     phase = sla.PHASE_LABELS[notice.phase]
-    deadline = clock.deadline.astimezone(service.SHANGHAI).strftime(SHANGHAI_FMT)
+    deadline = timers.moment_label(clock.deadline)
     if notice.key == "warning":
         note = f"{phase}阶段将于{deadline}到期（黄牌预警）"
     elif notice.key == "overdue":

@@ -86,6 +86,14 @@ def test_making_a_profile_the_default_unsets_the_previous_default(as_user):
     assert profiles == {"szcg": False, "sd12345": False, "township": True}
 
 
+def test_the_default_profile_stays_default_until_another_takes_over(as_user):
+    szcg = as_user("admin").get("/api/v1/sla-profiles/szcg").json
+    body = {k: v for k, v in szcg.items() if k not in ("code", "regions", "updated_at")}
+    response = as_user("admin").put("/api/v1/sla-profiles/szcg", json={**body,
+                                                                       "is_default": False})
+    assert response.status_code == 409 and response.json["errors"]["reason"] == "default_required"
+
+
 def test_a_town_inherits_the_county_profile_until_it_chooses_its_own(as_user):
     admin = as_user("admin")
     assert admin.put("/api/v1/regions/371083001/sla-profile",
@@ -184,6 +192,15 @@ def test_an_extension_beyond_the_profiles_maximum_is_refused(case_in, as_user, h
     assert response.json["errors"]["reason"] == "extension_too_long"
     assert "duration_wd" in response.json["errors"]["fields"]
     assert as_user("handler").get(f"/api/v1/cases/{case['id']}").json["extension"] is None
+
+
+def test_an_extension_more_than_a_year_ahead_is_refused_without_a_maximum(case_in, as_user):
+    as_user("admin").post("/api/v1/sla-profiles", json={**PROFILE, "is_default": True})
+    as_user("admin").put("/api/v1/regions/371083/sla-profile", json={"profile": "township"})
+    case = case_in("in_progress")
+    response = extension(as_user, case, until="9999-12-31T23:59:59+08:00")
+    assert response.status_code == 422
+    assert response.json["errors"]["reason"] == "invalid_extension"
 
 
 def test_an_extension_to_an_earlier_moment_is_refused(case_in, as_user):

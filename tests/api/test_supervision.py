@@ -214,7 +214,8 @@ def test_a_workflow_closed_case_is_counted_by_the_real_flags(case_in, as_user):
 @pytest.mark.parametrize("params", [
     {"from": "2026-11-30", "to": "2026-11-01"}, {"from": "2025-01-01", "to": "2026-11-01"},
     {"group_by": "street"}, {"from": "2026-02-30"}, {"from": "yesterday"},
-    {"from": "2020-01-01"}, {"from": "2099-01-01"}])
+    {"from": "2020-01-01"}, {"from": "2099-01-01"},
+    {"from": "9999-12-30", "to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-01-02"}])
 def test_a_bad_period_or_grouping_is_refused(as_user, params):
     response = as_user("supervisor").get("/api/v1/stats", query_string=params)
     assert response.status_code == 422

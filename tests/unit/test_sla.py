@@ -244,6 +244,7 @@ def test_an_extension_request_may_name_the_new_deadline(hotline, cal):
     ({"duration_wd": -1}, "invalid_extension"),
     ({"duration_wd": 0}, "invalid_extension"),
     ({"until": at(2026, 11, 28)}, "invalid_extension"),
+    ({"until": at(2028, 1, 1)}, "invalid_extension"),
 ])
 def test_an_extension_beyond_the_maximum_or_not_later_is_refused(hotline, cal, kwargs, reason):
     with pytest.raises(SlaError) as err:

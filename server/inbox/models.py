@@ -49,3 +49,20 @@ class Notification(Document):
             ("status", "channel"),
         ],
     }
+
+
+PLATFORMS = ("android", "ios", "harmony", "web")
+
+
+class Device(Document):
+    """A phone (or browser) registered for push: one FCM registration token, one owner.
+
+    A token belongs to the last user who registered it (a shared phone changes hands)."""
+
+    user = StringField(required=True)
+    platform = StringField(required=True, choices=PLATFORMS)
+    token = StringField(required=True, unique=True, max_length=4096)
+    created_at = DateTimeField(required=True, default=utcnow)
+    last_seen_at = DateTimeField(required=True, default=utcnow)
+
+    meta = {"collection": "devices", "indexes": [("user", "-last_seen_at")]}

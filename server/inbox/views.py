@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from server.auth.principals import authenticate
 from server.extensions.api import Blueprint, LocalDateTime, Page, Schema
-from server.inbox import service
+from server.inbox import devices, service
+from server.inbox.models import PLATFORMS
 
 blp = Blueprint("inbox", __name__, url_prefix="/api/v1", description="消息通知")
 
@@ -72,3 +73,45 @@ class MarkAllRead(MethodView):
     def post(self):
         """Mark all my notifications read."""
         return service.mark_all_read(principal=authenticate())
+
+
+class DeviceInSchema(Schema):
+    platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS),
+                             metadata={"description": "android, ios, harmony or web"})
+    token = fields.String(required=True, validate=validate.Length(min=20, max=4096),
+                          metadata={"description": "the FCM registration token of this install"})
+
+
+class DeviceSchema(Schema):
+    id = fields.String()
+    platform = fields.String()
+    token = fields.String()
+    created_at = LocalDateTime()
+    last_seen_at = LocalDateTime()
+
+
+@blp.route("/me/devices")
+class Devices(MethodView):
+    @blp.secured()
+    @blp.response(200, DeviceSchema(many=True))
+    def get(self):
+        """My devices registered for push, most recently seen first."""
+        return devices.list_mine(principal=authenticate())
+
+    @blp.secured(422)
+    @blp.arguments(DeviceInSchema())
+    @blp.response(201, DeviceSchema)
+    @blp.alt_response(200, schema=DeviceSchema, description="already registered: refreshed")
+    def post(self, body):
+        """Register this device for push (an app calls it at every start; deduplicated by token)."""
+        device, created = devices.register(principal=authenticate(), **body)
+        return device, 201 if created else 200
+
+
+@blp.route("/me/devices/<objectid:device_id>")
+class DeviceItem(MethodView):
+    @blp.secured(404)
+    @blp.response(204)
+    def delete(self, device_id):
+        """Stop pushing to this device (at sign-out)."""
+        devices.remove(principal=authenticate(), device_id=device_id)

@@ -58,6 +58,7 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
             "sla-sweep": {"task": "gridhub.sla_sweep",
                           "schedule": float(config.get("SLA_SWEEP_SECONDS", 60))},
             "relay-events": {"task": "gridhub.relay_events", "schedule": 30.0},
+            "recover-deliveries": {"task": "gridhub.recover_deliveries", "schedule": 30.0},
         },
     }
 

@@ -2,21 +2,24 @@
 
 Keyed by (case, seq): each document is inserted only if (event key, recipient, channel) is
 new, so a redelivered or re-published event creates nothing. Inbox notifications are
-delivered by being written.
+delivered by being written; push and SMS ones are left `pending` for `notifications.delivery`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from notifications import recipients, rules
+from notifications import channels, recipients, rules
+from server.auth.models import User
 from server.cases import timers
 from server.cases.models import Case
 from server.catalog import service as catalog
+from server.inbox import devices
 from server.inbox.models import Notification
 
 
@@ -28,40 +31,62 @@ def _deadline(case: Case, entry: dict[str, Any]) -> str | None:
     return timers.moment_label(moment) if moment is not None else None
 
 
-def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> int:
-    """Create the inbox notifications of one event; return how many were new.
+@dataclass
+class Fanned:
+    created: int = 0  # notification documents new with this run
+    deliver: list[str] = field(default_factory=list)  # ids still to deliver (push, SMS …)
 
-    Only the inbox channel exists so far; push, webhook and SMS delivery are not built yet."""
+
+def _channels(event_type: str, audience: set[str]) -> list[tuple[str, str]]:
+    """(recipient, channel) pairs: the inbox for everyone; push for those with a device when
+    push is configured; SMS for urgent events to those with a phone."""
+    pairs = [(recipient, "inbox") for recipient in audience]
+    enabled = channels.enabled()
+    if "fcm" in enabled:
+        pairs += [(recipient, "fcm") for recipient in devices.tokens_of(sorted(audience))]
+    if event_type in rules.SMS and "sms" in enabled:
+        pairs += [(str(u.id), "sms") for u in
+                  User.objects(id__in=sorted(audience), phone__exists=True).only("id")]
+    return sorted(pairs)
+
+
+def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
+    """Create the notifications of one event; inbox ones are delivered by being written, the
+    others are returned for delivery (also those a previous run created and left pending)."""
     case = Case.objects(id=ObjectId(case_id)).first()
     if case is None or not 0 < seq <= len(case.history):
-        return 0
+        return Fanned()
     entry = case.history[seq - 1]
     event_type = entry["action"]
     audience = recipients.resolve(rules.audiences(event_type), case)
     audience.discard((entry.get("actor") or {}).get("key", "").partition(":")[2])
     if not audience:
-        return 0
+        return Fanned()
     category = catalog.find(code=case.category)
     title, body = rules.text(event_type, code=case.code,
                              category=category.name if category else case.category,
                              address=case.address, deadline=_deadline(case, entry),
                              note=entry.get("note"))
     now = now or datetime.now(UTC)
-    common = {"event_key": f"case:{case_id}:{seq}", "case": case_id, "case_code": case.code,
+    event_key = f"case:{case_id}:{seq}"
+    common = {"event_key": event_key, "case": case_id, "case_code": case.code,
               "seq": seq, "type": event_type, "title": title, "body": body,
               "urgent": event_type in rules.URGENT or case.priority == "urgent",
               "data": {"case_id": case_id, "seq": str(seq), "type": event_type,
                        "link": f"gridhub://cases/{case_id}"},
               "attempts": 0, "created_at": now}
     collection = Notification._get_collection()
-    created = 0
-    for recipient in sorted(audience):
-        key = {"event_key": common["event_key"], "recipient": recipient, "channel": "inbox"}
+    fanned = Fanned()
+    for recipient, channel in _channels(event_type, audience):
+        key = {"event_key": event_key, "recipient": recipient, "channel": channel}
+        state = {"status": "sent", "sent_at": now} if channel == "inbox" else \
+            {"status": "pending", "next_attempt_at": now}
         try:
-            written = collection.update_one(
-                key, {"$setOnInsert": {**common, **key, "status": "sent", "sent_at": now}},
-                upsert=True)
-            created += written.upserted_id is not None
+            written = collection.update_one(key, {"$setOnInsert": {**common, **key, **state}},
+                                            upsert=True)
+            fanned.created += written.upserted_id is not None
         except DuplicateKeyError:  # a concurrent fan-out of the same event inserted it
             pass
-    return created
+    fanned.deliver = [str(raw["_id"]) for raw in collection.find(
+        {"event_key": event_key, "status": "pending"}, projection={"_id": True})]
+    return fanned

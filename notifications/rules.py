@@ -26,6 +26,8 @@ RULES: Mapping[str, tuple[str, ...]] = {
 
 # Events that page the recipient's phone at high priority.
 URGENT = frozenset({"sla.overdue", "sla.escalated", "supervise"})
+# Events that also go out by SMS (to recipients with a phone): the urgent ones.
+SMS = URGENT
 
 TITLES: Mapping[str, str] = {
     "dispatch": "新派遣案件待签收",

@@ -6,6 +6,8 @@ from typing import Any
 
 from notifications.celery_app import celery
 
+BATCH = 500  # notifications per delivery task (FCM's limit per send_each)
+
 
 @celery.task(name="gridhub.sla_sweep", ignore_result=True)
 def sla_sweep() -> dict[str, Any]:
@@ -15,12 +17,44 @@ def sla_sweep() -> dict[str, Any]:
     return sweep().as_dict()
 
 
-@celery.task(name="gridhub.fanout", ignore_result=True, max_retries=5, default_retry_delay=5)
+@celery.task(name="gridhub.fanout", ignore_result=True)
 def fanout(case_id: str, seq: int) -> int:
-    """One history entry → its notifications (idempotent per case and seq)."""
+    """One history entry → its notifications (idempotent per case and seq), then their
+    delivery in batches of at most 500."""
     from notifications.fanout import fan_out
 
-    return fan_out(case_id, seq)
+    fanned = fan_out(case_id, seq)
+    queue_delivery(fanned.deliver)
+    return fanned.created
+
+
+def queue_delivery(ids: list[str], countdown: float | None = None) -> None:
+    for start in range(0, len(ids), BATCH):
+        deliver.apply_async(args=[ids[start:start + BATCH]], countdown=countdown)
+
+
+@celery.task(name="gridhub.deliver", ignore_result=True)
+def deliver(ids: list[str]) -> dict[str, Any]:
+    """One attempt at each notification; the ones to retry are queued again after their
+    backoff (the broker holds them; nothing waits in the worker)."""
+    from notifications import delivery
+    from server.cases.service import now_utc
+
+    report = delivery.deliver(ids, now=now_utc())
+    for delay, retry in report.retry.items():
+        queue_delivery(retry, countdown=delay)
+    return report.as_dict()
+
+
+@celery.task(name="gridhub.recover_deliveries", ignore_result=True)
+def recover_deliveries() -> int:
+    """Every 30 s (beat): deliveries whose worker died or whose task was lost, queued again."""
+    from notifications import delivery
+    from server.cases.service import now_utc
+
+    lost = delivery.recover(now=now_utc())
+    queue_delivery(lost)
+    return len(lost)
 
 
 @celery.task(name="gridhub.relay_events", ignore_result=True)

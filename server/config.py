@@ -39,6 +39,13 @@ class Config:
     # Unset: the in-process `memory://` transport (embedded default: worker and beat threads).
     CELERY_BROKER_URL: str | None = None
     SLA_SWEEP_SECONDS = 60
+    # Push: a Firebase service-account file (unset: inbox and SMS only). The endpoint is
+    # Google's unless pointed elsewhere (scripts/fake_fcm.py in tests).
+    FCM_CREDENTIALS: str | None = None
+    FCM_ENDPOINT = "https://fcm.googleapis.com"
+    FCM_TIMEOUT = 10  # seconds per HTTP call
+    # SMS: `module:Class` of the gateway, constructed with the config; default logs each text.
+    SMS_GATEWAY = "notifications.channels.sms:LoggingGateway"
 
     API_TITLE = "gridhub"
     API_VERSION = "v1"
@@ -80,6 +87,25 @@ def _broker_url(value: str) -> str:
     return value
 
 
+def _file(value: str) -> str:
+    if not os.path.isfile(value):
+        raise ValueError("no such file")
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _dotted(value: str) -> str:
+    module, _, name = value.partition(":")
+    if not module or not name.isidentifier():
+        raise ValueError("expected module:Class")
+    return value
+
+
 def _algorithm(value: str) -> str:
     if value not in ("ES256", "RS256"):
         raise ValueError("expected ES256 or RS256")
@@ -101,6 +127,11 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_DEMO": ("DEMO", _bool),
     "CELERY_BROKER_URL": ("CELERY_BROKER_URL", _broker_url),
     "GRIDHUB_SLA_SWEEP_SECONDS": ("SLA_SWEEP_SECONDS", _int),
+    "GOOGLE_APPLICATION_CREDENTIALS": ("FCM_CREDENTIALS", _file),
+    "GRIDHUB_FCM_CREDENTIALS": ("FCM_CREDENTIALS", _file),
+    "GRIDHUB_FCM_ENDPOINT": ("FCM_ENDPOINT", _http_url),
+    "GRIDHUB_FCM_TIMEOUT": ("FCM_TIMEOUT", _int),
+    "GRIDHUB_SMS_GATEWAY": ("SMS_GATEWAY", _dotted),
 }
 
 

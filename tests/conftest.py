@@ -18,7 +18,7 @@ from server.catalog import service as catalog
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.grids.service import grid_index
 
-pytest_plugins = ["tests.cases"]
+pytest_plugins = ["tests.cases", "tests.push"]
 
 DEMO_HASH = hash_password(DEMO_PASSWORD)
 

@@ -20,6 +20,7 @@ from server.cases.models import Case
 
 log = logging.getLogger(__name__)
 FANOUT_TASK = "gridhub.fanout"
+DELIVER_TASK = "gridhub.deliver"
 RELAY_AFTER = timedelta(seconds=15)
 
 
@@ -58,3 +59,14 @@ def relay(*, now: datetime) -> int:
             Case._get_collection().update_one({"_id": raw["_id"], "version": raw["version"]},
                                               {"$unset": {"publish_pending_since": ""}})
     return published
+
+
+def queue_delivery(ids: list[str]) -> bool:
+    """Queue notifications for delivery; if the broker is down, the delivery recovery (beat)
+    finds them pending and queues them later."""
+    try:
+        current_app.extensions["celery"].send_task(DELIVER_TASK, args=[ids])
+    except Exception as exc:  # any broker failure
+        log.warning("broker unavailable, %d deliveries left to the recovery: %s", len(ids), exc)
+        return False
+    return True

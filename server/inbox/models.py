@@ -12,12 +12,14 @@ from mongoengine import (
     DictField,
     Document,
     IntField,
+    ListField,
     StringField,
 )
 
 from server.auth.models import utcnow
 
 CHANNELS = ("inbox", "fcm", "sms", "webhook")
+DELIVERED = ("fcm", "sms", "webhook")  # channels with a delivery step (the inbox has none)
 STATUSES = ("pending", "sending", "sent", "failed")
 
 
@@ -36,8 +38,13 @@ class Notification(Document):
     status = StringField(required=True, choices=STATUSES, default="pending")
     attempts = IntField(default=0)
     last_error = StringField()
+    next_attempt_at = DateTimeField()  # pending: not before this
+    claim = StringField()  # sending: the claim token of the worker holding it
+    claimed_until = DateTimeField()  # sending: the claim's lease
+    delivered_to = ListField(StringField())  # push: device ids already reached
     read_at = DateTimeField()
     sent_at = DateTimeField()
+    failed_at = DateTimeField()
     created_at = DateTimeField(required=True, default=utcnow)
 
     meta = {
@@ -46,7 +53,9 @@ class Notification(Document):
             {"fields": ["event_key", "recipient", "channel"], "unique": True},
             ("recipient", "channel", "-created_at"),
             ("recipient", "channel", "read_at"),
-            ("status", "channel"),
+            ("status", "next_attempt_at"),
+            ("status", "claimed_until"),
+            ("status", "channel", "-created_at"),
         ],
     }
 

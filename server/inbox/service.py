@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 
+from server.auth.permissions import require_roles
 from server.auth.principals import Principal
-from server.errors import found
-from server.inbox.models import Notification
+from server.cases import events
+from server.errors import Conflict, found
+from server.inbox.models import DELIVERED, Notification
 
 
 def _mine(principal: Principal, **filters):
@@ -37,3 +39,30 @@ def mark_read(*, principal: Principal, notification_id: ObjectId) -> Notificatio
 def mark_all_read(*, principal: Principal) -> dict[str, int]:
     changed = _mine(principal, read_at__exists=False).update(set__read_at=datetime.now(UTC))
     return {"marked": changed}
+
+
+# --- deliveries, for admins ------------------------------------------------------------------
+def deliveries(*, principal: Principal, status: str | None = None, channel: str | None = None):
+    """Notifications of the delivered channels (push, SMS, webhook), newest first."""
+    require_roles(principal, "admin")
+    query = Notification.objects(channel__in=DELIVERED)
+    if status:
+        query = query.filter(status=status)
+    if channel:
+        query = query.filter(channel=channel)
+    return query.order_by("-created_at", "-id")
+
+
+def redrive(*, principal: Principal, notification_id: ObjectId) -> Notification:
+    """Send a failed notification again from the first attempt (409 unless it failed)."""
+    require_roles(principal, "admin")
+    notification = found(Notification.objects(id=notification_id, channel__in=DELIVERED)
+                         .first(), "通知不存在")
+    redriven = Notification.objects(id=notification_id, status="failed").update_one(
+        set__status="pending", set__attempts=0, set__next_attempt_at=datetime.now(UTC),
+        unset__failed_at=True)
+    if not redriven:
+        raise Conflict("只有投递失败的通知可以重新投递", reason="not_failed", current=notification.status)
+    events.queue_delivery([str(notification_id)])
+    notification.reload()
+    return notification

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from server.auth.principals import authenticate
 from server.extensions.api import Blueprint, LocalDateTime, Page, Schema
 from server.inbox import devices, service
-from server.inbox.models import PLATFORMS
+from server.inbox.models import DELIVERED, PLATFORMS, STATUSES
 
 blp = Blueprint("inbox", __name__, url_prefix="/api/v1", description="消息通知")
 
@@ -115,3 +115,39 @@ class DeviceItem(MethodView):
     def delete(self, device_id):
         """Stop pushing to this device (at sign-out)."""
         devices.remove(principal=authenticate(), device_id=device_id)
+
+
+class DeliveryArgsSchema(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    channel = fields.String(validate=validate.OneOf(DELIVERED))
+
+
+class DeliverySchema(NotificationSchema):
+    recipient = fields.String()
+    channel = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = LocalDateTime(allow_none=True)
+    sent_at = LocalDateTime(allow_none=True)
+    failed_at = LocalDateTime(allow_none=True)
+
+
+@blp.route("/notifications")
+class Deliveries(MethodView):
+    @blp.secured(403)
+    @blp.arguments(DeliveryArgsSchema(), location="query")
+    @blp.response(200, DeliverySchema(many=True))
+    @blp.paginate(Page, page_size=20, max_page_size=100)
+    def get(self, args):
+        """Push, SMS and webhook deliveries (admins): `status=failed` lists what needs a look."""
+        return service.deliveries(principal=authenticate(), **args)
+
+
+@blp.route("/notifications/<objectid:notification_id>/redrive")
+class Redrive(MethodView):
+    @blp.secured(403, 404, 409)
+    @blp.response(200, DeliverySchema)
+    def post(self, notification_id):
+        """Deliver a failed notification again, from the first attempt (admins)."""
+        return service.redrive(principal=authenticate(), notification_id=notification_id)

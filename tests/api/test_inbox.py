@@ -45,7 +45,7 @@ def test_a_dispatch_lands_in_the_departments_handler_inbox(case_in):
 def test_a_redelivered_event_creates_nothing_new(case_in):
     case = case_in("dispatched")
     seq = fan_out_last(case["id"])
-    assert fan_out(case["id"], seq) == 0
+    assert fan_out(case["id"], seq).created == 0
     assert Notification.objects(event_key=f"case:{case['id']}:{seq}").count() == 1
 
 
@@ -84,7 +84,7 @@ def test_an_overdue_case_alerts_handler_dispatcher_and_town_supervisor(case_in, 
 
 def test_an_event_of_an_unknown_case_or_seq_does_nothing(case_in):
     case = case_in("dispatched")
-    assert fan_out(str(ObjectId()), 1) == 0 and fan_out(case["id"], 99) == 0
+    assert fan_out(str(ObjectId()), 1).created == 0 and fan_out(case["id"], 99).created == 0
     assert Notification.objects.count() == 0
 
 

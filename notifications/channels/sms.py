@@ -1,0 +1,67 @@
+"""SMS through a pluggable gateway. The default `LoggingGateway` writes each message to the log
+(with the number masked) — a county plugs its operator's gateway in with `SMS_GATEWAY`
+(`module:Class`, constructed with the app config)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any, Protocol
+
+from notifications.channels import Outcome
+from server.auth.models import User
+
+log = logging.getLogger("gridhub.sms")
+MAX_CHARS = 300
+
+
+class GatewayError(Exception):
+    """A gateway's refusal; `transient` ones are retried with backoff."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class Gateway(Protocol):
+    def send(self, phone: str, text: str) -> None:
+        """Send one message or raise GatewayError."""
+
+
+class LoggingGateway:
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        log.info("SMS to %s: %s", mask(phone), text)
+        self.sent.append((phone, text))
+
+
+def mask(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
+
+
+def from_config(config: dict[str, Any]) -> SmsChannel:
+    spec = config.get("SMS_GATEWAY") or "notifications.channels.sms:LoggingGateway"
+    module, _, name = spec.partition(":")
+    return SmsChannel(getattr(importlib.import_module(module), name)(config))
+
+
+class SmsChannel:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    def send(self, notifications: list[dict[str, Any]]) -> list[Outcome]:
+        phones = {str(u.id): u.phone for u in
+                  User.objects(id__in=[n["recipient"] for n in notifications]).only("phone")}
+        return [self._one(n, phones.get(n["recipient"])) for n in notifications]
+
+    def _one(self, notification: dict[str, Any], phone: str | None) -> Outcome:
+        if not phone:
+            return Outcome("failed", error="no_phone: 接收人没有登记手机号")
+        text = f"【网格治理】{notification['title']}：{notification['body']}"[:MAX_CHARS]
+        try:
+            self.gateway.send(phone, text)
+        except GatewayError as exc:
+            return Outcome("retry" if exc.transient else "failed", error=f"sms: {exc}"[:500])
+        return Outcome.sent()

@@ -50,6 +50,13 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # a lost broker connection cancels running late-ack tasks; they come back redelivered,
+        # and every task is safe to run twice (keyed fan-out, compare-and-set delivery)
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # a request publishing to a dead broker gives up quickly; the relay publishes later
+        "broker_connection_timeout": 3,
+        "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0,
+                                      "interval_step": 0.2, "interval_max": 0.5},
         "worker_hijack_root_logger": False,
         "timezone": config.get("TIMEZONE", "Asia/Shanghai"),
         "enable_utc": True,

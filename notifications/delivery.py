@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
+from flask import current_app
 from pymongo import ReturnDocument
 
 from notifications import channels
@@ -32,7 +33,6 @@ from server.inbox.models import DELIVERED, Notification
 MAX_ATTEMPTS = 8
 BASE_DELAY = 2.0  # seconds before the second attempt
 MAX_DELAY = 3600.0  # the longest wait; the broker's visibility timeout is longer (celery_app)
-LEASE = timedelta(seconds=90)  # longer than a batch can take (HTTP timeout 10 s, 500 in parallel)
 LOST_AFTER = timedelta(seconds=60)  # a due pending notification nobody took for this long
 
 
@@ -62,11 +62,12 @@ def _collection():
 def claim(ids: list[str], now: datetime) -> tuple[str, list[dict[str, Any]]]:
     """Take the due pending notifications among `ids`; (claim token, their documents)."""
     token = secrets.token_hex(8)
+    lease = timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
     claimed = []
     for ident in ids:
         raw = _collection().find_one_and_update(
             {"_id": ObjectId(ident), "status": "pending", "next_attempt_at": {"$lte": now}},
-            {"$set": {"status": "sending", "claim": token, "claimed_until": now + LEASE},
+            {"$set": {"status": "sending", "claim": token, "claimed_until": now + lease},
              "$inc": {"attempts": 1}},
             return_document=ReturnDocument.AFTER)
         if raw is not None:
@@ -97,6 +98,15 @@ def settle(raw: dict[str, Any], outcome: channels.Outcome, *, token: str,
     return (status, delay) if written.modified_count else (None, None)
 
 
+def _recorder(batch: list[dict[str, Any]], token: str) -> channels.Progress:
+    """Write down the devices reached as a send goes on (only while the claim is ours)."""
+    def record(reached: dict[int, list[str]]) -> None:
+        for index, devices in reached.items():
+            _collection().update_one({"_id": batch[index]["_id"], "status": "sending", "claim": token},
+                                     {"$addToSet": {"delivered_to": {"$each": devices}}})
+    return record
+
+
 def deliver(ids: list[str], *, now: datetime) -> Report:
     """One attempt at each due notification in `ids`, batched per channel."""
     report = Report()
@@ -112,7 +122,7 @@ def deliver(ids: list[str], *, now: datetime) -> Report:
             disabled = channels.Outcome("failed", error=f"channel_disabled: 渠道 {name} 未启用")
             outcomes = [disabled] * len(batch)
         else:
-            outcomes = channel.send(batch)
+            outcomes = channel.send(batch, progress=_recorder(batch, token))
         for raw, outcome in zip(batch, outcomes, strict=True):
             status, delay = settle(raw, outcome, token=token, now=now)
             if delay is not None:

@@ -44,6 +44,9 @@ class Config:
     FCM_CREDENTIALS: str | None = None
     FCM_ENDPOINT = "https://fcm.googleapis.com"
     FCM_TIMEOUT = 10  # seconds per HTTP call
+    # A delivery claim's lease: longer than a batch can take (HTTP timeout 10 s a wave of 100
+    # parallel pushes, 5 waves); a claim older than this is taken to be a dead worker's.
+    DELIVERY_LEASE_SECONDS = 90
     # SMS: `module:Class` of the gateway, constructed with the config; default logs each text.
     SMS_GATEWAY = "notifications.channels.sms:LoggingGateway"
 
@@ -132,6 +135,7 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_FCM_ENDPOINT": ("FCM_ENDPOINT", _http_url),
     "GRIDHUB_FCM_TIMEOUT": ("FCM_TIMEOUT", _int),
     "GRIDHUB_SMS_GATEWAY": ("SMS_GATEWAY", _dotted),
+    "GRIDHUB_DELIVERY_LEASE_SECONDS": ("DELIVERY_LEASE_SECONDS", _int),
 }
 
 

@@ -4,6 +4,7 @@ one `Outcome` per notification; none of them touches the case or the notificatio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -22,8 +23,13 @@ class Outcome:
         return cls("sent", delivered=delivered)
 
 
+# Told during a long send which devices each notification (by index) has reached so far.
+Progress = Callable[[dict[int, list[str]]], None]
+
+
 class Channel(Protocol):
-    def send(self, notifications: list[dict[str, Any]]) -> list[Outcome]: ...
+    def send(self, notifications: list[dict[str, Any]],
+             progress: Progress | None = None) -> list[Outcome]: ...
 
 
 def enabled() -> dict[str, Channel]:

@@ -21,11 +21,13 @@ from firebase_admin import credentials, exceptions, messaging
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from notifications.channels import Outcome
+from notifications.channels import Outcome, Progress
 from server.inbox import devices
 
 log = logging.getLogger(__name__)
-BATCH = 500  # FCM's limit per send_each
+# Messages per send_each call (FCM allows 500): firebase-admin sends them in parallel, one
+# thread and one pooled connection each, so a wave is as wide as the connection pool.
+WAVE = 100
 PRUNE = (messaging.UnregisteredError, messaging.SenderIdMismatchError,
          exceptions.InvalidArgumentError, exceptions.NotFoundError)
 TRANSIENT = (exceptions.UnavailableError, exceptions.InternalError, messaging.QuotaExceededError,
@@ -59,11 +61,15 @@ class FcmChannel:
         delivery task with backoff, which does not hold a worker while waiting."""
         service = messaging._get_messaging_service(self.app)
         service._fcm_url = f"{self.endpoint}/v1/projects/{self.app.project_id}/messages:send"
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=100,
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=WAVE,
                               max_retries=Retry(total=1, connect=1, read=0, status=0, other=0))
         service._client.session.mount(self.endpoint, adapter)
 
-    def send(self, notifications: list[dict[str, Any]]) -> list[Outcome]:
+    def send(self, notifications: list[dict[str, Any]],
+             progress: Progress | None = None) -> list[Outcome]:
+        """Push each notification to its recipient's devices not reached yet, in waves of WAVE
+        parallel requests (one `send_each` each); `progress` hears after every wave which
+        devices were reached, so a worker dying mid-batch repeats at most one wave."""
         reached = devices.tokens_of(sorted({n["recipient"] for n in notifications}))
         plan: list[tuple[int, str, str]] = []  # (notification index, device id, token)
         for index, notification in enumerate(notifications):
@@ -71,20 +77,29 @@ class FcmChannel:
             plan += [(index, device, token) for device, token in reached.get(notification["recipient"], [])
                      if device not in done]
         results: list[tuple[int, str, str, Exception | None]] = []
-        for start in range(0, len(plan), BATCH):
-            chunk = plan[start:start + BATCH]
-            try:
-                batch = messaging.send_each(
-                    [_message(notifications[i], token) for i, _, token in chunk], app=self.app)
-                errors = [response.exception for response in batch.responses]
-            except exceptions.FirebaseError as exc:  # the whole call failed (OAuth token, say)
-                log.warning("FCM batch of %d failed: %s", len(chunk), exc)
-                errors = [exceptions.UnavailableError(f"batch failed: {exc}", cause=exc)] * len(chunk)
-            results += [(i, device, token, error)
-                        for (i, device, token), error in zip(chunk, errors, strict=True)]
+        for start in range(0, len(plan), WAVE):
+            wave = self._wave(notifications, plan[start:start + WAVE])
+            results += wave
+            if progress is not None:
+                reached_now: dict[int, list[str]] = {}
+                for index, device, _, error in wave:
+                    if error is None:
+                        reached_now.setdefault(index, []).append(device)
+                progress(reached_now)
         devices.prune(sorted({token for _, _, token, error in results if isinstance(error, PRUNE)}))
         return [_outcome(notification, [r for r in results if r[0] == index])
                 for index, notification in enumerate(notifications)]
+
+    def _wave(self, notifications: list[dict[str, Any]],
+              chunk: list[tuple[int, str, str]]) -> list[tuple[int, str, str, Exception | None]]:
+        try:
+            batch = messaging.send_each([_message(notifications[i], token) for i, _, token in chunk],
+                                        app=self.app)
+            errors = [response.exception for response in batch.responses]
+        except exceptions.FirebaseError as exc:  # the whole call failed (OAuth token, say)
+            log.warning("FCM batch of %d failed: %s", len(chunk), exc)
+            errors = [exceptions.UnavailableError(f"batch failed: {exc}", cause=exc)] * len(chunk)
+        return [(i, device, token, error) for (i, device, token), error in zip(chunk, errors, strict=True)]
 
 
 def _outcome(notification: dict[str, Any], results: list[tuple[int, str, str, Exception | None]]) -> Outcome:

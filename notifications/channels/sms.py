@@ -8,7 +8,7 @@ import importlib
 import logging
 from typing import Any, Protocol
 
-from notifications.channels import Outcome
+from notifications.channels import Outcome, Progress
 from server.auth.models import User
 
 log = logging.getLogger("gridhub.sms")
@@ -51,7 +51,8 @@ class SmsChannel:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
 
-    def send(self, notifications: list[dict[str, Any]]) -> list[Outcome]:
+    def send(self, notifications: list[dict[str, Any]],
+             progress: Progress | None = None) -> list[Outcome]:
         phones = {str(u.id): u.phone for u in
                   User.objects(id__in=[n["recipient"] for n in notifications]).only("phone")}
         return [self._one(n, phones.get(n["recipient"])) for n in notifications]

@@ -11,10 +11,12 @@ from notifications import channels, delivery
 from notifications.fanout import fan_out
 from server.auth.models import User
 from server.cases.models import Case
+from server.config import Config
 from server.inbox.models import Device, Notification
 from tests.clock import at
 
 NOW = at(2030, 3, 4, 10, 0)
+LEASE = timedelta(seconds=Config.DELIVERY_LEASE_SECONDS)
 
 
 @pytest.fixture
@@ -156,9 +158,9 @@ def test_a_claim_whose_worker_died_goes_back_to_pending_when_its_lease_runs_out(
     ids = dispatched()
     delivery.claim(ids, NOW)
     assert delivery.recover(now=NOW + timedelta(seconds=30)) == []
-    assert delivery.recover(now=NOW + delivery.LEASE) == ids
+    assert delivery.recover(now=NOW + LEASE) == ids
     assert push_of("handler").status == "pending"
-    assert deliver(ids, now=NOW + delivery.LEASE).sent == 1
+    assert deliver(ids, now=NOW + LEASE).sent == 1
 
 
 def test_a_pending_notification_whose_task_was_lost_is_queued_again(push, device_of, dispatched):
@@ -257,3 +259,28 @@ def test_redriving_a_notification_that_did_not_fail_is_409(push, device_of, disp
 def test_redriving_is_for_admins_only(failed_push, as_user):
     assert as_user("handler").post(f"/api/v1/notifications/{failed_push.id}/redrive").status_code == 403
     assert push_of("handler").status == "failed"
+
+
+def test_a_worker_dying_mid_batch_repeats_no_device_already_reached(push, device_of, dispatched, monkeypatch):
+    from notifications.channels import fcm
+
+    tokens = sorted([device_of("handler"), device_of("handler"), device_of("handler")])
+    monkeypatch.setattr(fcm, "WAVE", 1)
+    recorder = delivery._recorder
+
+    def dying_after_first_wave(batch, token):
+        record = recorder(batch, token)
+
+        def record_then_die(reached):
+            record(reached)
+            raise SystemExit("worker killed")
+        return record_then_die
+
+    monkeypatch.setattr(delivery, "_recorder", dying_after_first_wave)
+    ids = dispatched()
+    with pytest.raises(SystemExit):
+        deliver(ids)
+    monkeypatch.setattr(delivery, "_recorder", recorder)
+    assert delivery.recover(now=NOW + LEASE) == ids
+    deliver(ids, now=NOW + LEASE)
+    assert sorted(m["token"] for m in push.received()) == tokens and push_of("handler").status == "sent"

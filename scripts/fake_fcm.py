@@ -63,6 +63,7 @@ class FakeFcm:
         self.messages: list[dict[str, Any]] = []
         self.refused: list[dict[str, Any]] = []  # error answers given, for assertions
         self.tokens_issued = 0
+        self.in_flight = 0  # messages received and not answered yet
         self.switches = Switches()
         self._access_tokens: set[str] = set()
         self._server = ThreadingHTTPServer((host, port), _handler(self))
@@ -252,14 +253,20 @@ def _handler(fake: FakeFcm) -> type[BaseHTTPRequestHandler]:
                 return
             status, payload, headers = fake._verdict(matched["project"],
                                                      self.headers.get("Authorization"), body)
-            if fake.switches.latency:
-                time.sleep(fake.switches.latency)
-            if _peer_gone(self.connection):
-                self.close_connection = True
-                return
-            if status != 401:
-                fake._record(body, status, payload)
-            self._answer(status, payload, headers)
+            with fake._lock:
+                fake.in_flight += 1
+            try:
+                if fake.switches.latency:
+                    time.sleep(fake.switches.latency)
+                if _peer_gone(self.connection):
+                    self.close_connection = True
+                    return
+                if status != 401:
+                    fake._record(body, status, payload)
+                self._answer(status, payload, headers)
+            finally:
+                with fake._lock:
+                    fake.in_flight -= 1
 
     return Handler
 

@@ -45,9 +45,10 @@ def init_db_command() -> None:
     from server.catalog.models import Category
     from server.catalog.sla_profiles import SlaProfile
     from server.grids.models import Department, Region
+    from server.inbox.models import Device, Notification
 
     for document in (Case, Attachment, User, SigningKey, Region, Department, Category,
-                     SlaProfile):
+                     SlaProfile, Notification, Device):
         document.ensure_indexes()
         click.echo(f"indexes ready: {document._get_collection_name()}")
     click.echo(f"preset SLA profiles added: {sla_presets.install()}")

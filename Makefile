@@ -26,6 +26,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench/intake.py
 	$(BIN)/python scripts/bench/locate.py
 	$(BIN)/python scripts/bench/sla.py
+	$(BIN)/python scripts/bench/fanout.py
 
 clean:
 	rm -rf $(VENV) .coverage htmlcov test-artifacts

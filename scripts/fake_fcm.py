@@ -16,7 +16,8 @@ message may reach the phone twice; the app collapses it by the notification id i
 
 In-process: `with FakeFcm() as fcm: ...`. As a process:
     python scripts/fake_fcm.py --port 9099 --credentials /tmp/fcm-sa.json
-and drive it over HTTP: GET /_fake/messages, POST /_fake/reset, POST /_fake/switches (JSON).
+and drive it over HTTP: GET /_fake/messages (or /_fake/count), POST /_fake/reset,
+POST /_fake/switches (JSON).
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ class Switches:
     latency: float = 0.0
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # a wave of 100 parallel connections must not be reset
+
+
 class FakeFcm:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, project: str = PROJECT) -> None:
         self.project = project
@@ -66,8 +72,7 @@ class FakeFcm:
         self.in_flight = 0  # messages received and not answered yet
         self.switches = Switches()
         self._access_tokens: set[str] = set()
-        self._server = ThreadingHTTPServer((host, port), _handler(self))
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), _handler(self))
         self._thread: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -205,6 +210,8 @@ def _peer_gone(sock: socket.socket) -> bool:
 def _handler(fake: FakeFcm) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        wbufsize = 64 * 1024  # headers and body leave in one segment (flushed per request)
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
@@ -223,7 +230,9 @@ def _handler(fake: FakeFcm) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:
-            if self.path == "/_fake/messages":
+            if self.path == "/_fake/count":
+                self._answer(200, {"messages": len(fake.messages), "refused": len(fake.refused)})
+            elif self.path == "/_fake/messages":
                 self._answer(200, {"messages": fake.received(), "refused": list(fake.refused)})
             else:
                 self._answer(404, {"error": "not found"})

@@ -21,6 +21,7 @@ from server.cases.models import Case
 from server.catalog import service as catalog
 from server.inbox import devices
 from server.inbox.models import Notification
+from server.webhooks.models import WebhookSubscription
 
 
 def _deadline(case: Case, entry: dict[str, Any]) -> str | None:
@@ -37,10 +38,15 @@ class Fanned:
     deliver: list[str] = field(default_factory=list)  # ids still to deliver (push, SMS …)
 
 
-def _channels(event_type: str, audience: set[str]) -> list[tuple[str, str]]:
+def _channels(event_type: str, audience: set[str], case: Case) -> list[tuple[str, str]]:
     """(recipient, channel) pairs: the inbox for everyone; push for those with a device when
-    push is configured; SMS for urgent events to those with a phone."""
+    push is configured; SMS for urgent events to those with a phone; and the sister apps'
+    webhook subscriptions that want this event of this region (recipient: subscription id)."""
     pairs = [(recipient, "inbox") for recipient in audience]
+    pairs += [(str(s.id), "webhook") for s in WebhookSubscription.objects(active=True)
+              if s.wants(event_type, case.region_path)]
+    if not audience:
+        return sorted(pairs)
     enabled = channels.enabled()
     if "fcm" in enabled:
         pairs += [(recipient, "fcm") for recipient in devices.tokens_of(sorted(audience))]
@@ -60,7 +66,8 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
     event_type = entry["action"]
     audience = recipients.resolve(rules.audiences(event_type), case)
     audience.discard((entry.get("actor") or {}).get("key", "").partition(":")[2])
-    if not audience:
+    pairs = _channels(event_type, audience, case)
+    if not pairs:
         return Fanned()
     category = catalog.find(code=case.category)
     title, body = rules.text(event_type, code=case.code,
@@ -77,7 +84,7 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
               "attempts": 0, "created_at": now}
     collection = Notification._get_collection()
     fanned = Fanned()
-    for recipient, channel in _channels(event_type, audience):
+    for recipient, channel in pairs:
         key = {"event_key": event_key, "recipient": recipient, "channel": channel}
         state = {"status": "sent", "sent_at": now} if channel == "inbox" else \
             {"status": "pending", "next_attempt_at": now}

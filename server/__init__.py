@@ -60,9 +60,10 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.grids.views import blp as grids_blp
     from server.inbox.views import blp as inbox_blp
     from server.supervision.views import blp as supervision_blp
+    from server.webhooks.views import blp as webhooks_blp
 
     for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp, organisation_blp,
-                      calendars_blp, sla_blp, supervision_blp, inbox_blp):
+                      calendars_blp, sla_blp, supervision_blp, inbox_blp, webhooks_blp):
         api.register_blueprint(blueprint)
     from notifications.celery_app import bind
 

@@ -36,9 +36,9 @@ def enabled() -> dict[str, Channel]:
     """The channels this process delivers on, built once per app from its configuration."""
     channels = current_app.extensions.get("gridhub_channels")
     if channels is None:
-        from notifications.channels import fcm, sms
+        from notifications.channels import fcm, sms, webhook
 
-        channels = {"sms": sms.from_config(current_app.config)}
+        channels = {"sms": sms.from_config(current_app.config), "webhook": webhook.WebhookChannel()}
         push = fcm.from_config(current_app.config)
         if push is not None:
             channels["fcm"] = push

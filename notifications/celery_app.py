@@ -74,5 +74,9 @@ def bind(app: Flask) -> Celery:
     """Make `app` the Flask app tasks run in and configure Celery from its config."""
     _bound["app"] = app
     celery.conf.update(settings(app.config))
+    # A pool thread with no current app falls back to Celery's default app, which holds copies
+    # of our tasks (shared tasks) without the Flask context: make ours the default.
+    celery.set_default()
+    celery.set_current()
     app.extensions["celery"] = celery
     return celery

@@ -87,6 +87,21 @@ def test_the_embedded_server_walks_a_case_through_the_closed_loop(server):
                                               "verify_pass"]
 
 
+def test_the_embedded_worker_brings_a_dispatch_to_the_handlers_inbox(server):
+    tokens = {u: login(server, u) for u in ("gridworker", "dispatcher", "handler")}
+    status, case = call(server, "/api/v1/cases",
+                        {"category": "0102", "description": "路边暴露垃圾",
+                         "location": {"lat": 36.915, "lng": 121.525}}, tokens["gridworker"])
+    for body in ({"action": "accept"}, {"action": "dispatch", "department": "371083-cgj"}):
+        assert call(server, f"/api/v1/cases/{case['id']}/transitions", body, tokens["dispatcher"])[0] == 200
+    deadline, inbox = time.monotonic() + 20, []
+    while time.monotonic() < deadline and not inbox:
+        time.sleep(0.2)
+        inbox = [n for n in call(server, "/api/v1/me/notifications", token=tokens["handler"])[1]
+                 if n["case"] == case["id"]]
+    assert [n["title"] for n in inbox] == ["新派遣案件待签收"]
+
+
 def test_the_embedded_server_answers_bad_input_with_the_envelope(server):
     token = login(server, "gridworker")
     status, body = call(server, "/api/v1/cases", {"category": "0102"}, token)

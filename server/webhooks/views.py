@@ -82,6 +82,7 @@ class Subscription(MethodView):
     @blp.secured(403, 404)
     @blp.response(200, SubscriptionSchema)
     def get(self, subscription_id):
+        """One subscription (without its secret)."""
         return service.get(principal=authenticate(), subscription_id=subscription_id)
 
     @blp.secured(403, 404, 422)
@@ -94,6 +95,7 @@ class Subscription(MethodView):
     @blp.secured(403, 404)
     @blp.response(204)
     def delete(self, subscription_id):
+        """Unsubscribe; deliveries still pending for it fail as `subscription_gone`."""
         service.delete(principal=authenticate(), subscription_id=subscription_id)
 
 

@@ -66,6 +66,7 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
                           "schedule": float(config.get("SLA_SWEEP_SECONDS", 60))},
             "relay-events": {"task": "gridhub.relay_events", "schedule": 30.0},
             "recover-deliveries": {"task": "gridhub.recover_deliveries", "schedule": 30.0},
+            "audit-prune": {"task": "gridhub.audit_prune", "schedule": 86400.0},
         },
     }
 

@@ -64,3 +64,12 @@ def relay_events() -> int:
     from server.cases.service import now_utc
 
     return relay(now=now_utc())
+
+
+@celery.task(name="gridhub.audit_prune", ignore_result=True)
+def audit_prune() -> int:
+    """Daily (beat): remove audit entries older than the retention period (180 days)."""
+    from server.audit.service import prune
+    from server.cases.service import now_utc
+
+    return prune(now=now_utc())

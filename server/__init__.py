@@ -50,6 +50,7 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     app.extensions["gridhub_keyring"] = KeyRing()
     app.extensions["gridhub_verified"] = VerifiedCache()
     api = init_api(app)
+    from server.audit.views import blp as audit_blp
     from server.auth.user_views import blp as organisation_blp
     from server.auth.views import blp as auth_blp
     from server.auth.views import wellknown
@@ -63,12 +64,16 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.webhooks.views import blp as webhooks_blp
 
     for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp, organisation_blp,
-                      calendars_blp, sla_blp, supervision_blp, inbox_blp, webhooks_blp):
+                      calendars_blp, sla_blp, supervision_blp, inbox_blp, webhooks_blp,
+                      audit_blp):
         api.register_blueprint(blueprint)
     from notifications.celery_app import bind
 
     bind(app)
     app.before_request(_limit_body)
+    from server.audit.service import record_write
+
+    app.after_request(record_write)
     _add_health_routes(app)
     _add_swagger_assets(app)
     return app

@@ -39,6 +39,7 @@ class Config:
     # Unset: the in-process `memory://` transport (embedded default: worker and beat threads).
     CELERY_BROKER_URL: str | None = None
     SLA_SWEEP_SECONDS = 60
+    AUDIT_RETENTION_DAYS = 180
     # Push: a Firebase service-account file (unset: inbox and SMS only). The endpoint is
     # Google's unless pointed elsewhere (scripts/fake_fcm.py in tests).
     FCM_CREDENTIALS: str | None = None
@@ -130,6 +131,7 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_DEMO": ("DEMO", _bool),
     "CELERY_BROKER_URL": ("CELERY_BROKER_URL", _broker_url),
     "GRIDHUB_SLA_SWEEP_SECONDS": ("SLA_SWEEP_SECONDS", _int),
+    "GRIDHUB_AUDIT_RETENTION_DAYS": ("AUDIT_RETENTION_DAYS", _int),
     "GOOGLE_APPLICATION_CREDENTIALS": ("FCM_CREDENTIALS", _file),
     "GRIDHUB_FCM_CREDENTIALS": ("FCM_CREDENTIALS", _file),
     "GRIDHUB_FCM_ENDPOINT": ("FCM_ENDPOINT", _http_url),

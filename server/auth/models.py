@@ -9,6 +9,7 @@ from mongoengine import (
     DateTimeField,
     DictField,
     Document,
+    IntField,
     ListField,
     StringField,
 )
@@ -48,3 +49,40 @@ class SigningKey(Document):
     created_at = DateTimeField(default=utcnow)
 
     meta = {"collection": "signing_keys", "indexes": [("active", "-created_at")]}
+
+
+class LoginThrottle(Document):
+    """Failed password attempts per username — kept whether or not the user exists, so that a
+    lockout reveals nothing about which usernames are real."""
+
+    username = StringField(primary_key=True)  # lower-cased
+    failures = IntField(default=0)
+    locked_until = DateTimeField()
+    updated_at = DateTimeField(default=utcnow)
+
+    meta = {"collection": "login_throttle"}
+
+
+class RefreshToken(Document):
+    """An opaque refresh token, stored as its SHA-256. Each use spends it and issues the next of
+    its family; presenting a spent one again revokes the whole family (it was stolen)."""
+
+    token_hash = StringField(required=True, unique=True)
+    family = StringField(required=True)
+    subject = StringField(required=True)  # "user:<id>"
+    scope = StringField(default="")
+    created_at = DateTimeField(required=True, default=utcnow)
+    expires_at = DateTimeField(required=True)
+    spent_at = DateTimeField()
+    revoked_at = DateTimeField()
+
+    meta = {"collection": "refresh_tokens", "indexes": ["family", "expires_at"]}
+
+
+class RevokedToken(Document):
+    """An access token revoked before its expiry (logout), by `jti`, kept until it expires."""
+
+    jti = StringField(primary_key=True)
+    expires_at = DateTimeField(required=True)
+
+    meta = {"collection": "revoked_tokens", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}

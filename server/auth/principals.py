@@ -65,6 +65,8 @@ def authenticate() -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("缺少访问令牌", reason="missing_token",
                            headers={"WWW-Authenticate": 'Bearer realm="gridhub"'})
-    principal = principal_from_claims(verify_access_token(token.strip()))
+    claims = verify_access_token(token.strip())
+    principal = principal_from_claims(claims)
+    request.environ["gridhub.claims"] = claims
     request.environ["gridhub.principal"] = principal
     return principal

@@ -1,21 +1,35 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from server.extensions.api import Schema
 
+# grant type -> the fields it needs
+GRANTS = {
+    "password": ("username", "password"),
+    "refresh_token": ("refresh_token",),
+}
+
 
 class TokenRequestSchema(Schema):
-    grant_type = fields.String(required=True, validate=validate.OneOf(["password"]))
-    username = fields.String(required=True, validate=validate.Length(1, 64))
-    password = fields.String(required=True, validate=validate.Length(1, 256))
+    grant_type = fields.String(required=True, validate=validate.OneOf(list(GRANTS)))
+    username = fields.String(validate=validate.Length(1, 64))
+    password = fields.String(validate=validate.Length(1, 256))
+    refresh_token = fields.String(validate=validate.Length(1, 256))
     scope = fields.String(validate=validate.Length(0, 512))
+
+    @validates_schema
+    def _fields_of_grant(self, data, **kwargs):
+        missing = [name for name in GRANTS.get(data.get("grant_type"), ()) if not data.get(name)]
+        if missing:
+            raise ValidationError({name: ["缺少必填字段"] for name in missing})
 
 
 class TokenResponseSchema(Schema):
     access_token = fields.String(required=True)
     token_type = fields.String(required=True)
     expires_in = fields.Integer(required=True)
+    refresh_token = fields.String(metadata={"description": "opaque; spend it once (rotated)"})
     scope = fields.String()
 
 

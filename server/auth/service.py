@@ -1,22 +1,119 @@
-"""Granting tokens."""
+"""Granting and revoking tokens (DESIGN §7): password with lockout, refresh-token rotation
+with reuse detection, logout. Every attempt is audited."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from server.auth.models import User
+from pymongo import ReturnDocument
+
+from server.audit.service import record
+from server.auth.models import LoginThrottle, RefreshToken, RevokedToken, User
 from server.auth.passwords import verify_password
 from server.auth.principals import user_claims
 from server.auth.tokens import issue_access_token
 from server.errors import Unauthorized
 
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+REFRESH_TTL = timedelta(days=30)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _tokens(user: User, *, family: str | None = None) -> dict[str, Any]:
+    """An access token and the next refresh token of `family` (a new family by default)."""
+    family = family or secrets.token_urlsafe(12)
+    claims = {**user_claims(user), "sid": family}
+    access, ttl = issue_access_token(subject=f"user:{user.id}", claims=claims)
+    refresh = secrets.token_urlsafe(32)
+    RefreshToken(token_hash=_hash(refresh), family=family, subject=f"user:{user.id}",
+                 expires_at=_now() + REFRESH_TTL).save()
+    return {"access_token": access, "token_type": "Bearer", "expires_in": ttl,
+            "refresh_token": refresh, "scope": ""}
+
+
+def _locked_until(username: str) -> datetime | None:
+    throttle = LoginThrottle.objects(username=username).first()
+    until = _aware(throttle.locked_until) if throttle else None
+    return until if until is not None and until > _now() else None
+
+
+def _fail(username: str) -> bool:
+    """Count a failure; True when it locks the username."""
+    collection = LoginThrottle._get_collection()
+    raw = collection.find_one_and_update(
+        {"_id": username}, {"$inc": {"failures": 1}, "$set": {"updated_at": _now()}},
+        upsert=True, return_document=ReturnDocument.AFTER)
+    if raw["failures"] < MAX_FAILURES:
+        return False
+    collection.update_one({"_id": username},
+                          {"$set": {"failures": 0, "locked_until": _now() + LOCKOUT}})
+    return True
+
 
 def password_grant(*, username: str, password: str) -> dict[str, Any]:
-    """Exchange a staff or resident username and password for an access token."""
+    """Exchange a username and password for tokens. Unknown user, wrong password and disabled
+    account answer alike; five failures lock the username for 15 minutes (whether it exists
+    or not, so the lock tells nothing either)."""
+    key = username.lower()
+    if _locked_until(key):
+        record("auth.login", result="failure", target=f"username:{key}", status=401, reason="locked")
+        raise Unauthorized("登录失败次数过多，请 15 分钟后再试", reason="locked")
     user = User.objects(username=username).first()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        # One message for unknown user, wrong password and disabled account alike.
+        locked = _fail(key)
+        record("auth.login", result="failure", target=f"username:{key}", status=401,
+               reason="locked" if locked else "invalid_grant")
         raise Unauthorized("用户名或密码错误", reason="invalid_grant")
-    token, ttl = issue_access_token(subject=f"user:{user.id}", claims=user_claims(user))
-    return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": ""}
+    LoginThrottle.objects(username=key).delete()
+    record("auth.login", result="success", actor=f"user:{user.id}", target=f"username:{key}", status=200)
+    return _tokens(user)
+
+
+def refresh_grant(*, refresh_token: str) -> dict[str, Any]:
+    """Spend a refresh token for new tokens; a spent one presented again revokes its family."""
+    now = _now()
+    stored = RefreshToken.objects(token_hash=_hash(refresh_token)).first()
+    if stored is None or stored.revoked_at is not None or _aware(stored.expires_at) <= now:
+        record("auth.refresh", result="failure", status=401, reason="invalid_grant")
+        raise Unauthorized("刷新令牌无效或已过期", reason="invalid_grant")
+    spent = RefreshToken.objects(id=stored.id, spent_at=None, revoked_at=None).update_one(set__spent_at=now)
+    if not spent:
+        revoked = RefreshToken.objects(family=stored.family, revoked_at=None).update(set__revoked_at=now)
+        record("auth.refresh", result="failure", actor=stored.subject, target=f"family:{stored.family}",
+               status=401, reason="refresh_reuse", revoked=revoked)
+        raise Unauthorized("刷新令牌已被使用，该登录会话已全部注销", reason="invalid_grant")
+    user = User.objects(id=stored.subject.partition(":")[2]).first()
+    if user is None or not user.active:
+        record("auth.refresh", result="failure", actor=stored.subject, status=401, reason="inactive")
+        raise Unauthorized("刷新令牌无效或已过期", reason="invalid_grant")
+    record("auth.refresh", result="success", actor=stored.subject, target=f"family:{stored.family}",
+           status=200)
+    return _tokens(user, family=stored.family)
+
+
+def logout(*, claims: dict[str, Any]) -> None:
+    """Revoke this access token (by jti, until it would expire) and its refresh family."""
+    RevokedToken._get_collection().update_one(
+        {"_id": claims["jti"]},
+        {"$setOnInsert": {"expires_at": datetime.fromtimestamp(claims["exp"], UTC)}}, upsert=True)
+    revoked = 0
+    if claims.get("sid"):
+        revoked = RefreshToken.objects(family=claims["sid"], revoked_at=None).update(set__revoked_at=_now())
+    record("auth.logout", result="success", actor=str(claims["sub"]), status=204,
+           target=f"family:{claims.get('sid')}", refresh_revoked=revoked)

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from flask import current_app
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from server.auth.models import SigningKey
+from server.auth.models import RevokedToken, SigningKey
 from server.errors import Unauthorized
 
 ALLOWED_ALGORITHMS = ("ES256", "RS256")
@@ -129,11 +129,13 @@ def verify_access_token(token: str) -> dict[str, Any]:
     config = current_app.config
     cache: VerifiedCache = current_app.extensions["gridhub_verified"]
     cache_key = (token, config["JWT_AUDIENCE"], config["JWT_ISSUER"])
-    cached = cache.get(cache_key)
-    if cached is not None:
-        return cached
-    claims = _verify(token)
-    cache.put(cache_key, claims)
+    claims = cache.get(cache_key)
+    if claims is None:
+        claims = _verify(token)
+        cache.put(cache_key, claims)
+    # Revocation (logout) is checked on every request, outside the cache.
+    if RevokedToken.objects(jti=claims["jti"]).only("jti").first() is not None:
+        raise Unauthorized("令牌已注销", reason="token_revoked")
     return claims
 
 

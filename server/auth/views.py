@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 
 from server.auth import service
@@ -24,9 +25,22 @@ class Token(MethodView):
     @blp.response(200, TokenResponseSchema)
     @blp.errors(400, 401, 413, 415, 422)
     def post(self):
-        """Obtain an access token (password grant)."""
+        """Obtain tokens: `password` (staff; 5 failures lock 15 min) or `refresh_token` (rotated;
+        a reused one revokes its whole session)."""
         body = blp.ARGUMENTS_PARSER.parse(_token_request, location="json_or_form")
+        if body["grant_type"] == "refresh_token":
+            return service.refresh_grant(refresh_token=body["refresh_token"])
         return service.password_grant(username=body["username"], password=body["password"])
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @blp.secured()
+    @blp.response(204)
+    def post(self):
+        """Sign out: this access token and its refresh tokens stop working at once."""
+        authenticate()
+        service.logout(claims=request.environ["gridhub.claims"])
 
 
 @blp.route("/me")

@@ -1,0 +1,63 @@
+"""Writing and reading the audit trail. Entries are inserted, never updated; only the
+retention sweep (beat, daily) removes entries older than AUDIT_RETENTION_DAYS."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app, has_request_context, request
+
+from server.audit.models import AuditEntry
+from server.auth.permissions import require_roles
+from server.auth.principals import Principal
+
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+SELF_AUDITED = frozenset({"auth.Token", "auth.Logout"})  # they record richer entries themselves
+
+
+def record(action: str, *, result: str, actor: str | None = None, target: str | None = None,
+           status: int | None = None, **detail: Any) -> None:
+    entry = AuditEntry(action=action, result=result, actor=actor, target=target, status=status,
+                       detail=detail)
+    if has_request_context():
+        principal = request.environ.get("gridhub.principal")
+        entry.actor = actor or (principal.key if principal else None)
+        entry.client = principal.id if principal is not None and principal.kind == "client" else None
+        entry.ip = request.remote_addr
+        entry.user_agent = (request.user_agent.string or "")[:300]
+    entry.save()
+
+
+def record_write(response):
+    """after_request: one entry per write to the API, with its outcome."""
+    if (request.method in WRITES and request.path.startswith("/api/")
+            and request.endpoint not in SELF_AUDITED):
+        rule = request.url_rule.rule if request.url_rule else request.path
+        target = ",".join(f"{key}:{value}" for key, value in (request.view_args or {}).items()) or None
+        record(f"{request.method} {rule}", target=target, status=response.status_code,
+               result="success" if response.status_code < 400 else "failure")
+    return response
+
+
+def search(*, principal: Principal, actor: str | None = None, action: str | None = None,
+           target: str | None = None, result: str | None = None,
+           since: datetime | None = None, until: datetime | None = None):
+    require_roles(principal, "admin")
+    query = AuditEntry.objects
+    for field, value in (("actor", actor), ("target", target), ("result", result)):
+        if value:
+            query = query.filter(**{field: value})
+    if action:
+        query = query.filter(action__startswith=action)
+    if since:
+        query = query.filter(at__gte=since)
+    if until:
+        query = query.filter(at__lt=until)
+    return query.order_by("-at", "-id")
+
+
+def prune(*, now: datetime) -> int:
+    """Remove entries past the retention period; return how many."""
+    cutoff = now - timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
+    return AuditEntry._get_collection().delete_many({"at": {"$lt": cutoff}}).deleted_count

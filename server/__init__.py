@@ -51,6 +51,7 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     app.extensions["gridhub_verified"] = VerifiedCache()
     api = init_api(app)
     from server.audit.views import blp as audit_blp
+    from server.auth.client_views import blp as clients_blp
     from server.auth.user_views import blp as organisation_blp
     from server.auth.views import blp as auth_blp
     from server.auth.views import wellknown
@@ -65,7 +66,7 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
 
     for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp, organisation_blp,
                       calendars_blp, sla_blp, supervision_blp, inbox_blp, webhooks_blp,
-                      audit_blp):
+                      audit_blp, clients_blp):
         api.register_blueprint(blueprint)
     from notifications.celery_app import bind
 

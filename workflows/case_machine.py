@@ -144,7 +144,9 @@ ACTIONS: Mapping[str, ActionSpec] = {
 
 # Who may file a case, and the `source` the case then records. Sister-app clients (source
 # `client`) report through their `cases:write` scope, which the identity layer grants.
-REPORT_SOURCES: Mapping[str, str] = {"grid_worker": "grid_worker", "resident": "resident"}
+# role -> the source a case reported by it records; "client" is the role of a sister app's token
+REPORT_SOURCES: Mapping[str, str] = {"grid_worker": "grid_worker", "resident": "resident",
+                                     "client": "client"}
 
 
 @dataclass(frozen=True)

@@ -86,3 +86,34 @@ class RevokedToken(Document):
     expires_at = DateTimeField(required=True)
 
     meta = {"collection": "revoked_tokens", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+
+
+SCOPES = ("cases:read", "cases:write", "cases:transition", "stats:read", "hub:read", "webhooks")
+
+
+class Client(Document):
+    """A sister app (video-AI, IoT platform, another hub app) that calls us with its own token.
+
+    It authenticates with a secret (stored as an argon2 hash, shown once) or with
+    `private_key_jwt` against its registered public JWK."""
+
+    name = StringField(required=True, max_length=100)
+    scopes = ListField(StringField(choices=SCOPES))
+    secret_hash = StringField()
+    public_jwk = DictField()
+    webhook_urls = ListField(StringField(max_length=2048))  # where its webhooks may point
+    active = BooleanField(default=True)
+    created_by = StringField()
+    created_at = DateTimeField(required=True, default=utcnow)
+
+    meta = {"collection": "clients"}
+
+
+class UsedAssertion(Document):
+    """A client assertion's `jti`, kept until the assertion expires: each is good once."""
+
+    key = StringField(primary_key=True)  # "<client id>:<jti>"
+    expires_at = DateTimeField(required=True)
+
+    meta = {"collection": "used_assertions",
+            "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}

@@ -1,13 +1,105 @@
-"""Role checks for administrative endpoints (the identity issue grows this into the full
-(principal, action, target) table)."""
+"""Who may call what, in one place (DESIGN §7): (principal, operation) → allow or deny with a
+reason. An operation is (endpoint, method). Users are checked against the roles of the rule;
+sister apps' tokens against its scope — an operation without a scope is closed to them.
+Services still apply the finer rules that need the target: data scope (which cases one sees)
+and the case workflow's permits.
+
+`RULES` must name every operation of the API: a test walks the OpenAPI document, so a new
+endpoint without a rule fails the suite.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from server.auth.principals import Principal
 from server.errors import Forbidden
+from workflows.case_machine import ROLES
+
+ANY_ROLE = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
+OVERSIGHT = frozenset({"supervisor", "dispatcher", "admin"})
+STAFF = ANY_ROLE - {"resident"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str]  # user roles allowed
+    scope: str | None = None  # the scope a client token needs; None: closed to clients
+    any_client: bool = False  # any client token, whatever its scopes (who-am-I)
+
+
+def _rules(roles: frozenset[str], scope: str | None, *operations: str) -> dict[tuple[str, str], Rule]:
+    return {(endpoint, method): Rule(roles, scope)
+            for endpoint, _, method in (op.partition(" ") for op in operations)}
+
+
+RULES: dict[tuple[str, str], Rule] = {
+    # identity
+    ("auth.Me", "GET"): Rule(ANY_ROLE, any_client=True),
+    ("auth.Logout", "POST"): Rule(ANY_ROLE, any_client=True),
+    **_rules(ADMIN, None, "clients.Clients GET", "clients.Clients POST", "clients.ClientItem GET",
+             "clients.ClientItem PATCH", "clients.ClientSecret POST", "audit.Audit GET",
+             "organisation.Users GET", "organisation.Users POST", "organisation.UserItem GET",
+             "organisation.UserItem PATCH"),
+    # cases
+    **_rules(ANY_ROLE, "cases:read", "cases.Cases GET", "cases.CaseItem GET", "cases.History GET",
+             "cases.Actions GET", "cases.AttachmentItem GET", "cases.AttachmentThumbnail GET",
+             "cases.NearbyCases GET"),
+    **_rules(ANY_ROLE, "cases:write", "cases.Cases POST", "cases.Attachments POST",
+             "cases.CaseAttachments POST"),
+    **_rules(ANY_ROLE, "cases:transition", "cases.Transitions POST"),
+    # reference data a reporter needs
+    **_rules(ANY_ROLE, "cases:read", "catalog.Categories GET", "catalog.CategoryItem GET",
+             "grids.Locate GET"),
+    **_rules(ANY_ROLE, None, "grids.Regions GET", "grids.RegionItem GET", "grids.Grids GET",
+             "organisation.Departments GET", "organisation.DepartmentItem GET",
+             "calendars.Calendar GET", "sla_profiles.Profiles GET", "sla_profiles.ProfileItem GET"),
+    **_rules(ADMIN, None, "catalog.Categories POST", "catalog.CategoryItem PATCH",
+             "grids.Regions POST", "grids.RegionItem PATCH", "grids.RegionLayers PUT",
+             "grids.RegionRetire POST", "grids.GridImport POST", "organisation.Departments POST",
+             "organisation.DepartmentItem PATCH", "calendars.CalendarDays PUT",
+             "calendars.CalendarHours PUT", "sla_profiles.Profiles POST",
+             "sla_profiles.ProfileItem PUT", "sla_profiles.ProfileItem DELETE",
+             "sla_profiles.RegionProfile PUT"),
+    # supervision
+    **_rules(OVERSIGHT, "stats:read", "supervision.Stats GET", "supervision.StatsExport GET"),
+    **_rules(OVERSIGHT, None, "supervision.Board GET", "supervision.BoardCounts GET"),
+    # notifications
+    **_rules(ANY_ROLE, None, "inbox.Inbox GET", "inbox.UnreadCount GET", "inbox.MarkRead POST",
+             "inbox.MarkAllRead POST", "inbox.Devices GET", "inbox.Devices POST",
+             "inbox.DeviceItem DELETE"),
+    **_rules(ADMIN, None, "inbox.Deliveries GET", "inbox.Redrive POST"),
+    **_rules(ADMIN, "webhooks", "webhooks.Subscriptions GET", "webhooks.Subscriptions POST",
+             "webhooks.Subscription GET", "webhooks.Subscription PATCH",
+             "webhooks.Subscription DELETE", "webhooks.Deliveries GET", "webhooks.TestDelivery POST"),
+}
+
+
+def decide(principal: Principal, endpoint: str | None, method: str) -> tuple[bool, str]:
+    """(allowed, reason) for calling this operation at all."""
+    rule = RULES.get((endpoint or "", method))
+    if rule is None:
+        return False, "no_rule"
+    if principal.kind == "client":
+        if rule.any_client:
+            return True, "any_client"
+        if rule.scope is None:
+            return False, "not_for_clients"
+        return (True, "scope") if rule.scope in principal.scopes else (False, "insufficient_scope")
+    return (True, "role") if principal.has_role(*rule.roles) else (False, "role_not_allowed")
+
+
+def check(principal: Principal, endpoint: str | None, method: str) -> None:
+    allowed, why = decide(principal, endpoint, method)
+    if not allowed:
+        message = "接入应用的授权范围不含此接口" if principal.kind == "client" else "当前角色无权执行此操作"
+        raise Forbidden(message, reason="insufficient_scope" if why == "insufficient_scope" else "forbidden",
+                        why=why)
 
 
 def require_roles(principal: Principal, *roles: str) -> None:
-    """Forbidden unless the principal holds one of the roles."""
-    if not principal.has_role(*roles):
+    """Forbidden unless the principal holds one of the roles (or is a client, whose scope the
+    edge has already checked against RULES)."""
+    if principal.kind != "client" and not principal.has_role(*roles):
         raise Forbidden("当前角色无权执行此操作", reason="forbidden", why="role_not_allowed")

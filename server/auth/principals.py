@@ -55,6 +55,18 @@ def principal_from_claims(claims: dict) -> Principal:
     )
 
 
+def _client_active(client_id: str) -> bool:
+    from bson import ObjectId
+    from bson.errors import InvalidId
+
+    from server.auth.models import Client
+
+    try:
+        return Client.objects(id=ObjectId(client_id), active=True).only("id").first() is not None
+    except InvalidId:
+        return False
+
+
 def authenticate() -> Principal:
     """The principal of the current request; Unauthorized without a valid bearer token."""
     cached = request.environ.get("gridhub.principal")
@@ -67,6 +79,8 @@ def authenticate() -> Principal:
                            headers={"WWW-Authenticate": 'Bearer realm="gridhub"'})
     claims = verify_access_token(token.strip())
     principal = principal_from_claims(claims)
+    if principal.kind == "client" and not _client_active(principal.id):
+        raise Unauthorized("接入应用已停用", reason="client_disabled")
     request.environ["gridhub.claims"] = claims
     request.environ["gridhub.principal"] = principal
     return principal

@@ -8,6 +8,7 @@ from server.extensions.api import Schema
 GRANTS = {
     "password": ("username", "password"),
     "refresh_token": ("refresh_token",),
+    "client_credentials": (),  # client_id + client_secret, or a client assertion
 }
 
 
@@ -17,12 +18,20 @@ class TokenRequestSchema(Schema):
     password = fields.String(validate=validate.Length(1, 256))
     refresh_token = fields.String(validate=validate.Length(1, 256))
     scope = fields.String(validate=validate.Length(0, 512))
+    client_id = fields.String(validate=validate.Length(1, 64))
+    client_secret = fields.String(validate=validate.Length(1, 256))
+    client_assertion_type = fields.String(validate=validate.Length(1, 128))
+    client_assertion = fields.String(validate=validate.Length(1, 8192),
+                                     metadata={"description": "RFC 7523 private_key_jwt"})
 
     @validates_schema
     def _fields_of_grant(self, data, **kwargs):
         missing = [name for name in GRANTS.get(data.get("grant_type"), ()) if not data.get(name)]
         if missing:
             raise ValidationError({name: ["缺少必填字段"] for name in missing})
+        if data.get("grant_type") == "client_credentials" and not data.get("client_assertion") \
+                and not (data.get("client_id") and data.get("client_secret")):
+            raise ValidationError("须提供 client_id 与 client_secret，或 client_assertion")
 
 
 class TokenResponseSchema(Schema):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
-from server.auth import service
+from server.auth import clients, service
 from server.auth.principals import authenticate
 from server.auth.schemas import JwksSchema, MeSchema, TokenRequestSchema, TokenResponseSchema
 from server.auth.tokens import jwks
@@ -25,11 +25,15 @@ class Token(MethodView):
     @blp.response(200, TokenResponseSchema)
     @blp.errors(400, 401, 413, 415, 422)
     def post(self):
-        """Obtain tokens: `password` (staff; 5 failures lock 15 min) or `refresh_token` (rotated;
-        a reused one revokes its whole session)."""
+        """Obtain tokens: `password` (staff; 5 failures lock 15 min), `refresh_token` (rotated;
+        a reused one revokes its whole session) or `client_credentials` (sister apps: secret or
+        RFC 7523 `private_key_jwt`, each assertion's jti good once)."""
         body = blp.ARGUMENTS_PARSER.parse(_token_request, location="json_or_form")
         if body["grant_type"] == "refresh_token":
             return service.refresh_grant(refresh_token=body["refresh_token"])
+        if body["grant_type"] == "client_credentials":
+            fields = ("client_id", "client_secret", "client_assertion_type", "client_assertion", "scope")
+            return clients.client_credentials_grant(**{k: body.get(k) for k in fields})
         return service.password_grant(username=body["username"], password=body["password"])
 
 

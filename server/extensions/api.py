@@ -226,9 +226,12 @@ class Blueprint(flask_smorest.Blueprint):
         def decorator(func):
             @functools.wraps(func)
             def wrapper(*args, **kwargs):
+                from flask import request
+
+                from server.auth.permissions import check
                 from server.auth.principals import authenticate
 
-                authenticate()
+                check(authenticate(), request.endpoint, request.method)
                 return func(*args, **kwargs)
 
             wrapper = self.doc(security=[{"bearer": []}])(wrapper)

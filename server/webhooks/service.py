@@ -13,9 +13,10 @@ from typing import Any
 import requests
 from bson import ObjectId
 
+from server.auth.models import Client
 from server.auth.permissions import require_roles
 from server.auth.principals import Principal
-from server.errors import found
+from server.errors import Forbidden, found
 from server.inbox.models import Notification
 from server.webhooks.models import WebhookSubscription
 
@@ -38,30 +39,43 @@ def post(subscription: Any, event: str, delivery_id: str, payload: dict[str, Any
                          allow_redirects=False)
 
 
-def _admin(principal: Principal) -> None:
+def _visible(principal: Principal):
+    """Admins manage every subscription; a sister app (scope `webhooks`) only its own."""
     require_roles(principal, "admin")
+    if principal.kind == "client":
+        return WebhookSubscription.objects(client=principal.id)
+    return WebhookSubscription.objects
+
+
+def _check_url(principal: Principal, url: str | None) -> None:
+    """A sister app may only point webhooks at the URLs registered with it."""
+    if principal.kind != "client" or url is None:
+        return
+    client = Client.objects(id=principal.id).only("webhook_urls").first()
+    if client is None or not any(url.startswith(allowed) for allowed in client.webhook_urls):
+        raise Forbidden("该地址不在接入应用登记的回调地址之内", reason="webhook_url_not_allowed")
 
 
 def list_all(*, principal: Principal):
-    _admin(principal)
-    return WebhookSubscription.objects.order_by("-created_at", "-id")
+    return _visible(principal).order_by("-created_at", "-id")
 
 
 def get(*, principal: Principal, subscription_id: ObjectId) -> WebhookSubscription:
-    _admin(principal)
-    return found(WebhookSubscription.objects(id=subscription_id).first(), "订阅不存在")
+    return found(_visible(principal).filter(id=subscription_id).first(), "订阅不存在")
 
 
 def create(*, principal: Principal, **fields: Any) -> WebhookSubscription:
     """A new subscription with a generated secret (shown in this answer only)."""
-    _admin(principal)
-    subscription = WebhookSubscription(secret="whsec_" + secrets.token_urlsafe(32),
-                                       created_by=principal.key, **fields).save()
-    return subscription
+    _visible(principal)
+    _check_url(principal, fields.get("url"))
+    return WebhookSubscription(secret="whsec_" + secrets.token_urlsafe(32), created_by=principal.key,
+                               client=principal.id if principal.kind == "client" else None,
+                               **fields).save()
 
 
 def update(*, principal: Principal, subscription_id: ObjectId, **fields: Any) -> WebhookSubscription:
     subscription = get(principal=principal, subscription_id=subscription_id)
+    _check_url(principal, fields.get("url"))
     subscription.modify(**fields)
     return subscription
 

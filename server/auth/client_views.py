@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from server.auth import clients
+from server.auth.models import SCOPES
+from server.auth.principals import authenticate
+from server.extensions.api import Blueprint, LocalDateTime, Page, Schema
+
+blp = Blueprint("clients", __name__, url_prefix="/api/v1", description="接入应用（兄弟应用）")
+
+
+class ClientBodySchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True,
+                         validate=validate.Length(0, len(SCOPES)))
+    public_jwk = fields.Dict(metadata={"description": "its public key (RSA or EC JWK) for private_key_jwt; "
+                                                     "without one the client gets a secret"})
+    webhook_urls = fields.List(fields.Url(schemes={"http", "https"}, require_tld=False),
+                               validate=validate.Length(0, 20))
+
+
+class ClientPatchSchema(Schema):
+    name = fields.String(validate=validate.Length(1, 100))
+    scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)),
+                         validate=validate.Length(0, len(SCOPES)))
+    public_jwk = fields.Dict()
+    webhook_urls = fields.List(fields.Url(schemes={"http", "https"}, require_tld=False),
+                               validate=validate.Length(0, 20))
+    active = fields.Boolean(metadata={"description": "false: its tokens are refused from now on"})
+
+
+class ClientSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    scopes = fields.List(fields.String())
+    public_jwk = fields.Dict()
+    webhook_urls = fields.List(fields.String())
+    active = fields.Boolean()
+    auth_method = fields.Method("_auth_method")
+    created_at = LocalDateTime()
+
+    def _auth_method(self, client) -> str:
+        return "private_key_jwt" if client.public_jwk else "client_secret"
+
+
+class ClientWithSecretSchema(ClientSchema):
+    client_secret = fields.String(allow_none=True, metadata={"description": "shown this once"})
+
+
+def _with_secret(client, secret):
+    client.client_secret = secret
+    return client
+
+
+@blp.route("/clients")
+class Clients(MethodView):
+    @blp.secured(403)
+    @blp.response(200, ClientSchema(many=True))
+    @blp.paginate(Page, page_size=20, max_page_size=100)
+    def get(self):
+        """Registered sister apps (admins)."""
+        return clients.list_all(principal=authenticate())
+
+    @blp.secured(403, 422)
+    @blp.arguments(ClientBodySchema())
+    @blp.response(201, ClientWithSecretSchema)
+    def post(self, body):
+        """Register a sister app: its scopes, and its public key or else a generated secret
+        (in this answer only)."""
+        return _with_secret(*clients.register(principal=authenticate(), **body))
+
+
+@blp.route("/clients/<objectid:client_id>")
+class ClientItem(MethodView):
+    @blp.secured(403, 404)
+    @blp.response(200, ClientSchema)
+    def get(self, client_id):
+        """One sister app."""
+        return clients.get(principal=authenticate(), client_id=client_id)
+
+    @blp.secured(403, 404, 422)
+    @blp.arguments(ClientPatchSchema())
+    @blp.response(200, ClientSchema)
+    def patch(self, body, client_id):
+        """Change a sister app's scopes, key or webhook URLs, or disable it."""
+        return clients.update(principal=authenticate(), client_id=client_id, **body)
+
+
+@blp.route("/clients/<objectid:client_id>/secret")
+class ClientSecret(MethodView):
+    @blp.secured(403, 404)
+    @blp.response(200, ClientWithSecretSchema)
+    def post(self, client_id):
+        """Rotate the client secret: the old one stops working; the new one is shown once."""
+        return _with_secret(*clients.rotate_secret(principal=authenticate(), client_id=client_id))

@@ -4,7 +4,7 @@ sister apps' tokens against its scope — an operation without a scope is closed
 Services still apply the finer rules that need the target: data scope (which cases one sees)
 and the case workflow's permits.
 
-`RULES` must name every operation of the API: a test walks the OpenAPI document, so a new
+`RULES` (or `PUBLIC`) must name every operation of the API: a test walks the OpenAPI document, so a new
 endpoint without a rule fails the suite.
 """
 
@@ -50,8 +50,7 @@ RULES: dict[tuple[str, str], Rule] = {
              "cases.CaseAttachments POST"),
     **_rules(ANY_ROLE, "cases:transition", "cases.Transitions POST"),
     # reference data a reporter needs
-    **_rules(ANY_ROLE, "cases:read", "catalog.Categories GET", "catalog.CategoryItem GET",
-             "grids.Locate GET"),
+    **_rules(ANY_ROLE, "cases:read", "grids.Locate GET"),
     **_rules(ANY_ROLE, None, "grids.Regions GET", "grids.RegionItem GET", "grids.Grids GET",
              "organisation.Departments GET", "organisation.DepartmentItem GET",
              "calendars.Calendar GET", "sla_profiles.Profiles GET", "sla_profiles.ProfileItem GET"),
@@ -74,6 +73,13 @@ RULES: dict[tuple[str, str], Rule] = {
              "webhooks.Subscription GET", "webhooks.Subscription PATCH",
              "webhooks.Subscription DELETE", "webhooks.Deliveries GET", "webhooks.TestDelivery POST"),
 }
+
+
+# Operations anyone may call without a token.
+PUBLIC: frozenset[tuple[str, str]] = frozenset({
+    ("auth.Token", "POST"), ("wellknown.Jwks", "GET"),
+    ("catalog.Categories", "GET"), ("catalog.CategoryItem", "GET"),
+})
 
 
 def decide(principal: Principal, endpoint: str | None, method: str) -> tuple[bool, str]:

@@ -40,6 +40,9 @@ class Config:
     CELERY_BROKER_URL: str | None = None
     SLA_SWEEP_SECONDS = 60
     AUDIT_RETENTION_DAYS = 180
+    # The public base URL (behind a proxy): a client assertion's `aud` may name
+    # <PUBLIC_URL>/api/v1/auth/token besides the URL the request arrived on.
+    PUBLIC_URL: str | None = None
     # Push: a Firebase service-account file (unset: inbox and SMS only). The endpoint is
     # Google's unless pointed elsewhere (scripts/fake_fcm.py in tests).
     FCM_CREDENTIALS: str | None = None
@@ -132,6 +135,7 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "CELERY_BROKER_URL": ("CELERY_BROKER_URL", _broker_url),
     "GRIDHUB_SLA_SWEEP_SECONDS": ("SLA_SWEEP_SECONDS", _int),
     "GRIDHUB_AUDIT_RETENTION_DAYS": ("AUDIT_RETENTION_DAYS", _int),
+    "GRIDHUB_PUBLIC_URL": ("PUBLIC_URL", _http_url),
     "GOOGLE_APPLICATION_CREDENTIALS": ("FCM_CREDENTIALS", _file),
     "GRIDHUB_FCM_CREDENTIALS": ("FCM_CREDENTIALS", _file),
     "GRIDHUB_FCM_ENDPOINT": ("FCM_ENDPOINT", _http_url),

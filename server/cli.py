@@ -54,6 +54,34 @@ def init_db_command() -> None:
     click.echo(f"preset SLA profiles added: {sla_presets.install()}")
 
 
+@cli.group("keys")
+def keys_group() -> None:
+    """Our token-signing keys (private halves never leave the database)."""
+
+
+@keys_group.command("rotate")
+@with_appcontext
+def keys_rotate_command() -> None:
+    """Start signing with a new key; the old ones stay published until their tokens expire."""
+    from server.auth.tokens import rotate
+
+    key = rotate(current_app.config["JWT_ALGORITHM"])
+    current_app.extensions["gridhub_keyring"].clear()
+    click.echo(f"new signing key {key.kid} ({key.alg}); API processes switch within a minute")
+
+
+@keys_group.command("list")
+@with_appcontext
+def keys_list_command() -> None:
+    """kid, algorithm, state (active / published / expired), created and retired times."""
+    from server.auth.tokens import key_states
+
+    for key in key_states():
+        retired = f"  retired {key['retired_at']:%Y-%m-%d %H:%M}" if key["retired_at"] else ""
+        click.echo(f"{key['kid']}  {key['alg']}  {key['state']:<9}  "
+                   f"created {key['created_at']:%Y-%m-%d %H:%M}{retired}")
+
+
 @cli.command("worker", context_settings={"ignore_unknown_options": True})
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 @with_appcontext

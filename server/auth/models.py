@@ -45,8 +45,9 @@ class SigningKey(Document):
     alg = StringField(required=True, choices=("ES256", "RS256"))
     private_pem = StringField(required=True)
     public_jwk = DictField(required=True)
-    active = BooleanField(default=True)
+    active = BooleanField(default=True)  # false once retired by a rotation
     created_at = DateTimeField(default=utcnow)
+    retired_at = DateTimeField()  # still published and honoured until its tokens expired
 
     meta = {"collection": "signing_keys", "indexes": [("active", "-created_at")]}
 

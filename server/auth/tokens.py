@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -20,12 +21,16 @@ ALLOWED_ALGORITHMS = ("ES256", "RS256")
 
 
 class KeyRing:
-    """Per-process cache of our keys: the one we sign with, and public keys by kid."""
+    """Per-process cache of our keys: the one we sign with, and public keys by kid. Entries are
+    re-read after REFRESH seconds, so a rotation made by `gridhub keys rotate` (another
+    process) reaches every API process within a minute."""
+
+    REFRESH = 60.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._signing: tuple[str, str, Any] | None = None  # kid, alg, private key
-        self._public: dict[str, tuple[str, Any]] = {}
+        self._signing: tuple[str, str, Any, float] | None = None  # kid, alg, private key, read at
+        self._public: dict[str, tuple[str, Any, float]] = {}
 
     def clear(self) -> None:
         with self._lock:
@@ -34,23 +39,56 @@ class KeyRing:
 
     def signing_key(self, alg: str) -> tuple[str, str, Any]:
         with self._lock:
-            if self._signing is None or self._signing[1] != alg:
+            now = time.monotonic()
+            if self._signing is None or self._signing[1] != alg or now - self._signing[3] > self.REFRESH:
                 doc = SigningKey.objects(active=True, alg=alg).order_by("-created_at").first()
                 if doc is None:
                     doc = _generate_key(alg)
                 private = serialization.load_pem_private_key(doc.private_pem.encode(), None)
-                self._signing = (doc.kid, doc.alg, private)
-            return self._signing
+                self._signing = (doc.kid, doc.alg, private, now)
+            return self._signing[:3]
 
     def public_key(self, kid: str) -> tuple[str, Any] | None:
+        """The algorithm and public key of a kid we honour: active, or retired less than a
+        token lifetime (plus leeway) ago."""
         with self._lock:
-            if kid not in self._public:
+            now = time.monotonic()
+            cached = self._public.get(kid)
+            if cached is None or now - cached[2] > self.REFRESH:
                 doc = SigningKey.objects(kid=kid).first()
-                if doc is None:
+                if doc is None or not _honoured(doc):
+                    self._public.pop(kid, None)
                     return None
                 algorithm = ECAlgorithm if doc.alg == "ES256" else RSAAlgorithm
-                self._public[kid] = (doc.alg, algorithm.from_jwk(doc.public_jwk))
-            return self._public[kid]
+                cached = self._public[kid] = (doc.alg, algorithm.from_jwk(doc.public_jwk), now)
+            return cached[:2]
+
+
+def _grace() -> timedelta:
+    config = current_app.config
+    return timedelta(seconds=config["ACCESS_TOKEN_TTL"] + config["JWT_LEEWAY"])
+
+
+def _honoured(doc: SigningKey) -> bool:
+    if doc.active or doc.retired_at is None:
+        return bool(doc.active)
+    retired = doc.retired_at if doc.retired_at.tzinfo else doc.retired_at.replace(tzinfo=UTC)
+    return retired + _grace() > datetime.now(UTC)
+
+
+def rotate(alg: str) -> SigningKey:
+    """A new signing key; the others retire (published until their tokens have expired)."""
+    new = _generate_key(alg)
+    SigningKey.objects(active=True, kid__ne=new.kid).update(set__active=False,
+                                                            set__retired_at=datetime.now(UTC))
+    return new
+
+
+def key_states() -> list[dict[str, Any]]:
+    """Every key's kid, algorithm and state — never the private half."""
+    return [{"kid": doc.kid, "alg": doc.alg, "created_at": doc.created_at, "retired_at": doc.retired_at,
+             "state": "active" if doc.active else ("published" if _honoured(doc) else "expired")}
+            for doc in SigningKey.objects().order_by("-created_at")]
 
 
 def _generate_key(alg: str) -> SigningKey:
@@ -165,5 +203,6 @@ def _verify(token: str) -> dict[str, Any]:
 
 
 def jwks() -> dict[str, Any]:
-    """The published public keys."""
-    return {"keys": [doc.public_jwk for doc in SigningKey.objects().order_by("-created_at")]}
+    """The published public keys: active ones and those retired within a token lifetime."""
+    return {"keys": [doc.public_jwk for doc in SigningKey.objects().order_by("-created_at")
+                     if _honoured(doc)]}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections import deque
 from typing import Any, Protocol
 
 from notifications.channels import Outcome, Progress
@@ -30,7 +31,7 @@ class Gateway(Protocol):
 
 class LoggingGateway:
     def __init__(self, config: dict[str, Any] | None = None) -> None:
-        self.sent: list[tuple[str, str]] = []
+        self.sent: deque[tuple[str, str]] = deque(maxlen=100)  # the latest, for a look in a shell
 
     def send(self, phone: str, text: str) -> None:
         log.info("SMS to %s: %s", mask(phone), text)

@@ -21,7 +21,7 @@ from server.auth.passwords import hash_password, verify_password
 from server.auth.permissions import require_roles
 from server.auth.principals import Principal
 from server.auth.tokens import issue_access_token
-from server.errors import Unauthorized, Unprocessable, found
+from server.errors import GridhubError, Unauthorized, Unprocessable, found
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGORITHMS = ("RS256", "ES256")
@@ -70,7 +70,8 @@ def update(*, principal: Principal, client_id: ObjectId, **fields: Any) -> Clien
     client = get(principal=principal, client_id=client_id)
     if fields.get("public_jwk"):
         _check_jwk(fields["public_jwk"])
-    client.modify(**fields)
+    if fields:
+        client.modify(**fields)
     return client
 
 
@@ -151,7 +152,7 @@ def client_credentials_grant(*, client_id: str | None = None, client_secret: str
     if not wanted <= set(client.scopes):
         record("auth.client", result="failure", actor=f"client:{client.id}", status=400,
                reason="invalid_scope", asked=sorted(wanted))
-        raise Unauthorized("请求的权限范围超出该应用的授权", reason="invalid_scope")
+        raise GridhubError("请求的权限范围超出该应用的授权", reason="invalid_scope")  # 400, RFC 6749
     scopes = " ".join(sorted(wanted))
     token, ttl = issue_access_token(subject=f"client:{client.id}", claims={
         "roles": ["client"], "name": client.name, "scope": scopes, "org": None, "org_kind": None,

@@ -76,7 +76,8 @@ def create(*, principal: Principal, **fields: Any) -> WebhookSubscription:
 def update(*, principal: Principal, subscription_id: ObjectId, **fields: Any) -> WebhookSubscription:
     subscription = get(principal=principal, subscription_id=subscription_id)
     _check_url(principal, fields.get("url"))
-    subscription.modify(**fields)
+    if fields:
+        subscription.modify(**fields)
     return subscription
 
 

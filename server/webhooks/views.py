@@ -30,7 +30,10 @@ class SubscriptionBodySchema(Schema):
 
     @validates("url")
     def _url(self, value: str, **kwargs) -> None:
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+        except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+            raise ValidationError("地址格式无效") from exc
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
             raise ValidationError("须为 http(s) 地址，且不含用户名和密码")
 

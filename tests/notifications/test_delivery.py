@@ -109,7 +109,6 @@ def test_an_unavailable_fcm_is_retried_later_with_backoff(push, device_of, dispa
 
 def test_a_retry_does_not_push_again_to_a_device_already_reached(push, device_of, dispatched):
     first, second = device_of("handler"), device_of("handler")
-    push.set(unregistered=set())
     push.set(internal=1)
     ids = dispatched()
     deliver(ids)
@@ -195,7 +194,7 @@ def test_an_overdue_case_is_also_sent_by_sms_to_recipients_with_a_phone(case_in)
     ids = fan_out(case["id"], overdue, now=NOW).deliver
     assert [n.channel for n in Notification.objects(id__in=ids)] == ["sms"]
     assert deliver(ids).sent == 1
-    (phone, text), = channels.enabled()["sms"].gateway.sent[-1:]
+    (phone, text), = list(channels.enabled()["sms"].gateway.sent)[-1:]
     assert phone == "13812345678" and text.startswith("【网格治理】红牌：案件已超期") and stored.code in text
 
 

@@ -159,6 +159,7 @@ def test_a_test_delivery_to_an_unreachable_url_reports_the_error(subscribe, as_u
 @pytest.mark.parametrize("body", [
     {"name": "x", "url": "ftp://example.org/hook", "events": ["dispatch"]},
     {"name": "x", "url": "https://user:pw@example.org/hook", "events": ["dispatch"]},
+    {"name": "x", "url": "http://[::1/hook", "events": ["dispatch"]},
     {"name": "x", "url": "https://example.org/hook", "events": ["explode"]},
     {"name": "x", "url": "https://example.org/hook", "events": []},
     {"name": "x", "url": "https://example.org/hook", "events": ["dispatch"], "region": "37"},
@@ -178,3 +179,9 @@ def test_a_deleted_subscription_is_gone(subscribe, as_user):
     sub = subscribe()
     assert as_user("admin").delete(f"/api/v1/webhooks/{sub['id']}").status_code == 204
     assert as_user("admin").get(f"/api/v1/webhooks/{sub['id']}").status_code == 404
+
+
+def test_an_empty_patch_leaves_the_subscription_as_it_was(subscribe, as_user):
+    sub = subscribe()
+    response = as_user("admin").patch(f"/api/v1/webhooks/{sub['id']}", json={})
+    assert response.status_code == 200 and response.json["events"] == ["dispatch"]

@@ -52,7 +52,7 @@ def _channels(event_type: str, audience: set[str], case: Case) -> list[tuple[str
         pairs += [(recipient, "fcm") for recipient in devices.tokens_of(sorted(audience))]
     if event_type in rules.SMS and "sms" in enabled:
         pairs += [(str(u.id), "sms") for u in
-                  User.objects(id__in=sorted(audience), phone__exists=True).only("id")]
+                  User.objects(id__in=sorted(audience), phone_sealed__exists=True).only("id")]
     return sorted(pairs)
 
 

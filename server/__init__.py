@@ -10,7 +10,7 @@ from bson import ObjectId
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 
-from server.config import Config, TestConfig, from_env
+from server.config import Config, ConfigError, TestConfig, from_env
 from server.errors import UnsupportedMediaType
 from server.extensions.api import SHANGHAI, init_api
 from server.extensions.db import init_db, ping
@@ -44,6 +44,7 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     app.config.update(override or {})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    _load_signing_keys(app)  # a bad key stops start-up before anything connects
     init_db(app)
     from server.auth.tokens import KeyRing, VerifiedCache
 
@@ -71,6 +72,11 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from notifications.celery_app import bind
 
     bind(app)
+    from server.extensions.limits import init_limits
+    from server.extensions.web import init_web
+
+    init_limits(app)
+    init_web(app)
     app.before_request(_limit_body)
     from server.audit.service import record_write
 
@@ -78,6 +84,15 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     _add_health_routes(app)
     _add_swagger_assets(app)
     return app
+
+
+def _load_signing_keys(app: Flask) -> None:
+    from server.auth.tokens import load_static_keys
+
+    try:
+        app.extensions["gridhub_static_keys"] = load_static_keys(app.config["SIGNING_KEYS"])
+    except ValueError as exc:
+        raise ConfigError(f"signing key (GRIDHUB_SIGNING_KEY / GRIDHUB_SIGNING_KEY_FILES): {exc}") from exc
 
 
 def _limit_body() -> None:

@@ -56,16 +56,19 @@ def init_db_command() -> None:
 
 @cli.group("keys")
 def keys_group() -> None:
-    """Our token-signing keys (private halves never leave the database)."""
+    """Our token-signing keys (private halves are never shown)."""
 
 
 @keys_group.command("rotate")
 @with_appcontext
 def keys_rotate_command() -> None:
     """Start signing with a new key; the old ones stay published until their tokens expire."""
-    from server.auth.tokens import rotate
+    from server.auth.tokens import KeysFromFiles, rotate
 
-    key = rotate(current_app.config["JWT_ALGORITHM"])
+    try:
+        key = rotate(current_app.config["JWT_ALGORITHM"])
+    except KeysFromFiles as exc:
+        raise click.ClickException(str(exc)) from exc
     current_app.extensions["gridhub_keyring"].clear()
     click.echo(f"new signing key {key.kid} ({key.alg}); API processes switch within a minute")
 
@@ -78,8 +81,8 @@ def keys_list_command() -> None:
 
     for key in key_states():
         retired = f"  retired {key['retired_at']:%Y-%m-%d %H:%M}" if key["retired_at"] else ""
-        click.echo(f"{key['kid']}  {key['alg']}  {key['state']:<9}  "
-                   f"created {key['created_at']:%Y-%m-%d %H:%M}{retired}")
+        created = f"created {key['created_at']:%Y-%m-%d %H:%M}" if key["created_at"] else "from file"
+        click.echo(f"{key['kid']}  {key['alg']}  {key['state']:<9}  {created}{retired}")
 
 
 @cli.command("worker", context_settings={"ignore_unknown_options": True})
@@ -183,6 +186,7 @@ def run_command(host: str, port: int) -> None:
         from server.demo import DEMO_PASSWORD, seed_demo
 
         seed_demo()
+        app.config["IDENTITY_PROVIDER"] = app.config["IDENTITY_PROVIDER"] or "dev"
         click.echo(f"embedded mode: demo county 乳山市 seeded; users admin, dispatcher, "
                    f"supervisor, handler, gridworker, resident / {DEMO_PASSWORD}")
         embedded.start(app)

@@ -25,6 +25,9 @@ class Config:
     JWT_ALGORITHM = "ES256"
     ACCESS_TOKEN_TTL = 900  # seconds
     JWT_LEEWAY = 30
+    # Production signing keys: PEM texts (from GRIDHUB_SIGNING_KEY_FILES or GRIDHUB_SIGNING_KEY);
+    # the first signs. Empty: keys generated into the database (`gridhub keys rotate`).
+    SIGNING_KEYS: list[str] = []
     # Bodies: JSON requests are small; uploads are one photo of at most 10 MB plus form overhead.
     MAX_JSON_BYTES = 256 * 1024
     MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -43,6 +46,16 @@ class Config:
     # The public base URL (behind a proxy): a client assertion's `aud` may name
     # <PUBLIC_URL>/api/v1/auth/token besides the URL the request arrived on.
     PUBLIC_URL: str | None = None
+    # 32 bytes (base64) sealing residents' phones and ID numbers; unset: generated into the
+    # database (fine for the embedded default, not for production).
+    PII_KEY: bytes | None = None
+    # Residents' SSO: `dev` (demo tickets), `http` (the hub's ticket service) or module:Class;
+    # unset: no token exchange (`gridhub run` on the embedded database uses `dev`).
+    IDENTITY_PROVIDER: str | None = None
+    HUB_SSO_URL: str | None = None
+    HUB_SSO_APP_ID: str | None = None
+    HUB_SSO_APP_SECRET: str | None = None
+    HUB_SSO_TIMEOUT = 5  # seconds
     # Push: a Firebase service-account file (unset: inbox and SMS only). The endpoint is
     # Google's unless pointed elsewhere (scripts/fake_fcm.py in tests).
     FCM_CREDENTIALS: str | None = None
@@ -53,6 +66,17 @@ class Config:
     DELIVERY_LEASE_SECONDS = 90
     # SMS: `module:Class` of the gateway, constructed with the config; default logs each text.
     SMS_GATEWAY = "notifications.channels.sms:LoggingGateway"
+
+    # Rate limits ("N/period", several joined by ";"); counters in Redis (see server/extensions/limits.py).
+    RATE_LIMITS_ENABLED = True
+    RATELIMIT_STORAGE_URI: str | None = None
+    RATE_LIMIT_TOKEN_IP = "60/minute;600/hour"  # the token endpoint, per client IP
+    RATE_LIMIT_TOKEN_USER = "10/minute;100/hour"  # password sign-ins, per username
+    RATE_LIMIT_REPORTS = "30/minute;500/day"  # case reports, per principal
+    # Reverse proxies in front of us whose X-Forwarded-For / -Proto / -Host are trusted (0: none).
+    TRUSTED_PROXIES = 0
+    # Origins (scheme://host[:port]) of the hub's mini-app pages allowed to call the API from a browser.
+    CORS_ORIGINS: list[str] = []
 
     API_TITLE = "gridhub"
     API_VERSION = "v1"
@@ -119,6 +143,53 @@ def _algorithm(value: str) -> str:
     return value
 
 
+def _provider(value: str) -> str:
+    return value if value in ("dev", "http") else _dotted(value)
+
+
+def _limits(value: str) -> str:
+    from limits import parse_many
+
+    parse_many(value)  # ValueError when it does not parse
+    return value
+
+
+def _origins(value: str) -> list[str]:
+    origins = [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+    for origin in origins:
+        if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
+            raise ValueError(f"expected scheme://host[:port], got {origin!r}")
+    return origins
+
+
+def _storage(value: str) -> str:
+    if not value.startswith(("redis://", "rediss://", "redis+sentinel://", "memory://")):
+        raise ValueError("expected a redis:// or memory:// URI")
+    return value
+
+
+def _pem_files(value: str) -> list[str]:
+    texts = []
+    for path in (part.strip() for part in value.split(",") if part.strip()):
+        if not os.path.isfile(path):
+            raise ValueError(f"no such file: {path}")
+        with open(path, encoding="ascii", errors="replace") as handle:
+            texts.append(handle.read())
+    if not texts:
+        raise ValueError("expected one or more PEM file paths, comma-separated")
+    return texts
+
+
+def _pem(value: str) -> list[str]:
+    return [value.replace("\\n", "\n")]
+
+
+def _pii_key(value: str) -> bytes:
+    from server.pii import parse_key
+
+    return parse_key(value)
+
+
 # variable -> (setting, parser)
 ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "MONGODB_URI": ("MONGODB_URI", _mongo_uri),
@@ -136,6 +207,21 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_SLA_SWEEP_SECONDS": ("SLA_SWEEP_SECONDS", _int),
     "GRIDHUB_AUDIT_RETENTION_DAYS": ("AUDIT_RETENTION_DAYS", _int),
     "GRIDHUB_PUBLIC_URL": ("PUBLIC_URL", _http_url),
+    "GRIDHUB_PII_KEY": ("PII_KEY", _pii_key),
+    "GRIDHUB_RATE_LIMITS_ENABLED": ("RATE_LIMITS_ENABLED", _bool),
+    "GRIDHUB_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", _storage),
+    "GRIDHUB_RATE_LIMIT_TOKEN_IP": ("RATE_LIMIT_TOKEN_IP", _limits),
+    "GRIDHUB_RATE_LIMIT_TOKEN_USER": ("RATE_LIMIT_TOKEN_USER", _limits),
+    "GRIDHUB_RATE_LIMIT_REPORTS": ("RATE_LIMIT_REPORTS", _limits),
+    "GRIDHUB_TRUSTED_PROXIES": ("TRUSTED_PROXIES", _int),
+    "GRIDHUB_CORS_ORIGINS": ("CORS_ORIGINS", _origins),
+    "GRIDHUB_SIGNING_KEY": ("SIGNING_KEYS", _pem),
+    "GRIDHUB_SIGNING_KEY_FILES": ("SIGNING_KEYS", _pem_files),
+    "GRIDHUB_IDENTITY_PROVIDER": ("IDENTITY_PROVIDER", _provider),
+    "GRIDHUB_HUB_SSO_URL": ("HUB_SSO_URL", _http_url),
+    "GRIDHUB_HUB_SSO_APP_ID": ("HUB_SSO_APP_ID", str),
+    "GRIDHUB_HUB_SSO_APP_SECRET": ("HUB_SSO_APP_SECRET", str),
+    "GRIDHUB_HUB_SSO_TIMEOUT": ("HUB_SSO_TIMEOUT", _int),
     "GOOGLE_APPLICATION_CREDENTIALS": ("FCM_CREDENTIALS", _file),
     "GRIDHUB_FCM_CREDENTIALS": ("FCM_CREDENTIALS", _file),
     "GRIDHUB_FCM_ENDPOINT": ("FCM_ENDPOINT", _http_url),

@@ -86,6 +86,10 @@ ATTRIBUTES = {
     ],
 }
 
+# The demo resident's identity at the hub's SSO (the dev identity provider issues tickets for it).
+DEMO_RESIDENT_SUBJECT = "ish-demo-0001"
+DEMO_RESIDENT_PHONE = "13806311234"
+
 USERS = [
     ("admin", "系统管理员", "admin", COUNTY, "region"),
     ("dispatcher", "指挥中心受理员", "dispatcher", COUNTY, "region"),
@@ -143,6 +147,9 @@ def seed_demo(*, password_hash: str | None = None, whole_county: bool = True) ->
         User.objects(username=username).update_one(
             upsert=True, set__name=name, set__role=role, set__org=org, set__org_kind=org_kind,
             set__password_hash=hashed, set__active=True)
+    resident = User.objects.get(username="resident")
+    resident.phone, resident.hub_subject = DEMO_RESIDENT_PHONE, DEMO_RESIDENT_SUBJECT
+    resident.save()
     worker = str(User.objects.get(username="gridworker").id)
     _region(COUNTY, "乳山市", "county")
     for code, name in TOWNS:

@@ -53,6 +53,14 @@ class Unprocessable(GridhubError):
     status, reason, message = 422, "validation_error", "请求参数校验失败"
 
 
+class TooManyRequests(GridhubError):
+    status, reason, message = 429, "rate_limited", "请求过于频繁，请稍后再试"
+
+
+class ServiceUnavailable(GridhubError):
+    status, reason, message = 503, "unavailable", "服务暂时不可用，请稍后重试"
+
+
 def found(document, message: str):
     """The document, or NotFound (reason `not_found`) with the message when it is None."""
     if document is None:

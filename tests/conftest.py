@@ -18,7 +18,7 @@ from server.catalog import service as catalog
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.grids.service import grid_index
 
-pytest_plugins = ["tests.cases", "tests.push"]
+pytest_plugins = ["tests.cases", "tests.push", "tests.redis_server"]
 
 DEMO_HASH = hash_password(DEMO_PASSWORD)
 
@@ -48,6 +48,7 @@ def clean_db(app):
     sla_profiles.clear_cache()
     app.extensions["gridhub_keyring"].clear()
     app.extensions["gridhub_verified"].clear()
+    app.extensions["gridhub_limiter"].reset()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from notifications.channels import Outcome, Progress
 from server.auth.models import User
+from server.pii import mask_phone
 
 log = logging.getLogger("gridhub.sms")
 MAX_CHARS = 300
@@ -34,12 +35,8 @@ class LoggingGateway:
         self.sent: deque[tuple[str, str]] = deque(maxlen=100)  # the latest, for a look in a shell
 
     def send(self, phone: str, text: str) -> None:
-        log.info("SMS to %s: %s", mask(phone), text)
+        log.info("SMS to %s: %s", mask_phone(phone), text)
         self.sent.append((phone, text))
-
-
-def mask(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
 
 
 def from_config(config: dict[str, Any]) -> SmsChannel:
@@ -55,7 +52,7 @@ class SmsChannel:
     def send(self, notifications: list[dict[str, Any]],
              progress: Progress | None = None) -> list[Outcome]:
         phones = {str(u.id): u.phone for u in
-                  User.objects(id__in=[n["recipient"] for n in notifications]).only("phone")}
+                  User.objects(id__in=[n["recipient"] for n in notifications]).only("phone_sealed")}
         return [self._one(n, phones.get(n["recipient"])) for n in notifications]
 
     def _one(self, notification: dict[str, Any], phone: str | None) -> Outcome:

@@ -14,6 +14,7 @@ from mongoengine import (
     StringField,
 )
 
+from server.pii import SealedValue
 from workflows.case_machine import ROLES
 
 
@@ -27,7 +28,13 @@ class User(Document):
     username = StringField(required=True, unique=True, regex=r"^[A-Za-z0-9_.@-]{2,64}$")
     password_hash = StringField()
     name = StringField(required=True, max_length=64)
-    phone = StringField(regex=r"^1\d{10}$")
+    # Personal data sealed at rest with a keyed digest for exact lookup (server/pii.py).
+    phone_sealed = StringField()
+    phone_digest = StringField()
+    id_number_sealed = StringField()
+    id_number_digest = StringField()
+    hub_subject = StringField()  # a resident's identity at the hub's SSO (token exchange)
+    auth_level = IntField()  # the hub's authentication level at the last sign-in (1–3)
     role = StringField(required=True, choices=ROLES)
     org = StringField()  # a region code or a department code
     org_kind = StringField(choices=("region", "department"))
@@ -35,7 +42,12 @@ class User(Document):
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
 
-    meta = {"collection": "users", "indexes": ["org", "role"]}
+    meta = {"collection": "users", "indexes": [
+        "org", "role", "phone_digest",
+        {"fields": ["hub_subject"], "unique": True, "sparse": True}]}
+
+    phone = SealedValue()  # clear-text views of the sealed fields above
+    id_number = SealedValue()
 
 
 class SigningKey(Document):

@@ -77,7 +77,7 @@ RULES: dict[tuple[str, str], Rule] = {
 
 # Operations anyone may call without a token.
 PUBLIC: frozenset[tuple[str, str]] = frozenset({
-    ("auth.Token", "POST"), ("wellknown.Jwks", "GET"),
+    ("auth.Token", "POST"), ("auth.DevTickets", "POST"), ("wellknown.Jwks", "GET"),
     ("catalog.Categories", "GET"), ("catalog.CategoryItem", "GET"),
 })
 

@@ -21,6 +21,7 @@ class Principal:
     org_kind: str | None = None
     grids: frozenset[str] = frozenset()
     scopes: frozenset[str] = frozenset()
+    level: int = 0  # hub authentication level of a resident (0: not through the hub)
 
     @property
     def key(self) -> str:
@@ -39,8 +40,11 @@ def user_claims(user) -> dict:
     grids = set(user.grids or ())
     if user.role == "grid_worker" and user.org:
         grids.add(user.org)
-    return {"roles": [user.role], "org": user.org, "org_kind": user.org_kind,
-            "grids": sorted(grids), "name": user.name, "scope": ""}
+    claims = {"roles": [user.role], "org": user.org, "org_kind": user.org_kind,
+              "grids": sorted(grids), "name": user.name, "scope": ""}
+    if user.auth_level:  # a resident signed in through the hub: its authentication level
+        claims["level"] = user.auth_level
+    return claims
 
 
 def principal_from_claims(claims: dict) -> Principal:
@@ -52,6 +56,7 @@ def principal_from_claims(claims: dict) -> Principal:
         roles=frozenset(claims.get("roles") or ()), org=claims.get("org"),
         org_kind=claims.get("org_kind"), grids=frozenset(claims.get("grids") or ()),
         scopes=frozenset(str(claims.get("scope") or "").split()),
+        level=claims["level"] if isinstance(claims.get("level"), int) else 0,
     )
 
 

@@ -9,6 +9,7 @@ GRANTS = {
     "password": ("username", "password"),
     "refresh_token": ("refresh_token",),
     "client_credentials": (),  # client_id + client_secret, or a client assertion
+    "urn:ietf:params:oauth:grant-type:token-exchange": ("subject_token", "subject_token_type"),
 }
 
 
@@ -23,6 +24,10 @@ class TokenRequestSchema(Schema):
     client_assertion_type = fields.String(validate=validate.Length(1, 128))
     client_assertion = fields.String(validate=validate.Length(1, 8192),
                                      metadata={"description": "RFC 7523 private_key_jwt"})
+    subject_token = fields.String(validate=validate.Length(1, 4096),
+                                  metadata={"description": "token exchange: the hub's SSO ticket"})
+    subject_token_type = fields.String(validate=validate.Length(1, 128), metadata={
+        "description": "token exchange: urn:gridhub:params:oauth:token-type:hub-ticket"})
 
     @validates_schema
     def _fields_of_grant(self, data, **kwargs):
@@ -40,6 +45,18 @@ class TokenResponseSchema(Schema):
     expires_in = fields.Integer(required=True)
     refresh_token = fields.String(metadata={"description": "opaque; spend it once (rotated)"})
     scope = fields.String()
+    issued_token_type = fields.String(metadata={"description": "token exchange (RFC 8693)"})
+
+
+class DevTicketRequestSchema(Schema):
+    subject = fields.String(load_default="ish-demo-0001", validate=validate.Length(1, 128),
+                            metadata={"description": "a demo resident's hub id"})
+
+
+class DevTicketSchema(Schema):
+    ticket = fields.String()
+    subject_token_type = fields.String()
+    expires_in = fields.Integer()
 
 
 class MeSchema(Schema):
@@ -50,6 +67,8 @@ class MeSchema(Schema):
     org = fields.String(allow_none=True)
     org_kind = fields.String(allow_none=True)
     grids = fields.List(fields.String())
+    level = fields.Integer(metadata={"description": "a hub-signed-in resident's authentication level"})
+    phone = fields.String(allow_none=True, metadata={"description": "one's own number"})
 
 
 class JwksSchema(Schema):

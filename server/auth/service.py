@@ -11,11 +11,12 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from server.audit.service import record
+from server.auth import identity
 from server.auth.models import LoginThrottle, RefreshToken, RevokedToken, User
 from server.auth.passwords import verify_password
 from server.auth.principals import user_claims
 from server.auth.tokens import issue_access_token
-from server.errors import Unauthorized
+from server.errors import GridhubError, ServiceUnavailable, Unauthorized
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -117,3 +118,30 @@ def logout(*, claims: dict[str, Any]) -> None:
         revoked = RefreshToken.objects(family=claims["sid"], revoked_at=None).update(set__revoked_at=_now())
     record("auth.logout", result="success", actor=str(claims["sub"]), status=204,
            target=f"family:{claims.get('sid')}", refresh_revoked=revoked)
+
+
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+
+
+def exchange_grant(*, subject_token: str, subject_token_type: str) -> dict[str, Any]:
+    """RFC 8693: a resident's hub SSO ticket for our tokens, vouched for by the identity
+    provider; the resident's account is created on first sign-in."""
+    idp = identity.provider()
+    if idp is None:
+        raise GridhubError("未配置统一身份认证，不支持令牌交换", reason="unsupported_grant_type")
+    if subject_token_type != identity.TICKET_TOKEN_TYPE:
+        raise GridhubError(f"subject_token_type 须为 {identity.TICKET_TOKEN_TYPE}",
+                           reason="invalid_request")
+    try:
+        who = idp.validate(subject_token)
+    except identity.InvalidTicket as exc:
+        record("auth.exchange", result="failure", status=401, reason="invalid_grant", detail=str(exc))
+        raise Unauthorized("统一身份认证票据无效、已过期或已使用", reason="invalid_grant") from exc
+    except identity.ProviderUnavailable as exc:
+        record("auth.exchange", result="failure", status=503, reason="idp_unavailable", detail=str(exc))
+        raise ServiceUnavailable("统一身份认证服务暂不可用，请稍后重试", reason="idp_unavailable",
+                                 headers={"Retry-After": "5"}) from exc
+    user = identity.resident_for(who)
+    record("auth.exchange", result="success", actor=f"user:{user.id}", status=200,
+           target=f"hub:{who.subject}", level=who.level)
+    return {**_tokens(user), "issued_token_type": ACCESS_TOKEN_TYPE}

@@ -1,10 +1,21 @@
-"""Access tokens: signing keys kept in the database, JWT issue and verification (DESIGN §7)."""
+"""Access tokens: signing keys, JWT issue and verification (DESIGN §7).
+
+Keys come from one of two places. In production, from PEM files (`GRIDHUB_SIGNING_KEY_FILES`,
+comma-separated: the first signs, the others are published and honoured — rotate by putting a
+new file first and dropping the old one a token lifetime later) or one PEM in
+`GRIDHUB_SIGNING_KEY`; their `kid` is the RFC 7638 thumbprint, the same in every process.
+Otherwise they are generated into the database and rotated with `gridhub keys rotate`.
+Private keys are never returned by any API."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +29,46 @@ from server.auth.models import RevokedToken, SigningKey
 from server.errors import Unauthorized
 
 ALLOWED_ALGORITHMS = ("ES256", "RS256")
+
+
+@dataclass(frozen=True)
+class StaticKey:
+    """A key loaded from a file or the environment."""
+
+    kid: str
+    alg: str
+    private: Any
+    public_jwk: dict[str, Any]
+
+
+def load_static_keys(pems: list[str]) -> list[StaticKey]:
+    """Parse PEM private keys (EC P-256 → ES256, RSA ≥ 2048 → RS256); ValueError if one is not."""
+    keys = []
+    for pem in pems:
+        try:
+            private = serialization.load_pem_private_key(pem.encode(), None)
+        except (ValueError, TypeError) as exc:
+            raise ValueError("not an unencrypted PEM private key") from exc
+        if isinstance(private, ec.EllipticCurvePrivateKey) and private.curve.name == "secp256r1":
+            alg, jwk = "ES256", ECAlgorithm.to_jwk(private.public_key(), as_dict=True)
+        elif isinstance(private, rsa.RSAPrivateKey) and private.key_size >= 2048:
+            alg, jwk = "RS256", RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
+        else:
+            raise ValueError("expected an EC P-256 or an RSA (>= 2048 bits) private key")
+        kid = _thumbprint(jwk)
+        keys.append(StaticKey(kid, alg, private, {**jwk, "kid": kid, "alg": alg, "use": "sig"}))
+    return keys
+
+
+def _thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638: SHA-256 of the required members in lexicographic order, base64url."""
+    members = ("crv", "kty", "x", "y") if jwk["kty"] == "EC" else ("e", "kty", "n")
+    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).decode().rstrip("=")
+
+
+def static_keys() -> list[StaticKey]:
+    return current_app.extensions.get("gridhub_static_keys") or []
 
 
 class KeyRing:
@@ -38,6 +89,8 @@ class KeyRing:
             self._public.clear()
 
     def signing_key(self, alg: str) -> tuple[str, str, Any]:
+        if static := static_keys():
+            return static[0].kid, static[0].alg, static[0].private
         with self._lock:
             now = time.monotonic()
             if self._signing is None or self._signing[1] != alg or now - self._signing[3] > self.REFRESH:
@@ -51,6 +104,9 @@ class KeyRing:
     def public_key(self, kid: str) -> tuple[str, Any] | None:
         """The algorithm and public key of a kid we honour: active, or retired less than a
         token lifetime (plus leeway) ago."""
+        if static := static_keys():
+            match = next((k for k in static if k.kid == kid), None)
+            return (match.alg, match.private.public_key()) if match else None
         with self._lock:
             now = time.monotonic()
             cached = self._public.get(kid)
@@ -76,8 +132,16 @@ def _honoured(doc: SigningKey) -> bool:
     return retired + _grace() > datetime.now(UTC)
 
 
+class KeysFromFiles(RuntimeError):
+    """Keys configured from files are rotated by changing the files, not in the database."""
+
+
 def rotate(alg: str) -> SigningKey:
     """A new signing key; the others retire (published until their tokens have expired)."""
+    if static_keys():
+        raise KeysFromFiles("signing keys come from GRIDHUB_SIGNING_KEY_FILES / GRIDHUB_SIGNING_KEY: "
+                            "put a new key file first in the list, drop the old one a token "
+                            "lifetime later")
     new = _generate_key(alg)
     SigningKey.objects(active=True, kid__ne=new.kid).update(set__active=False,
                                                             set__retired_at=datetime.now(UTC))
@@ -86,6 +150,9 @@ def rotate(alg: str) -> SigningKey:
 
 def key_states() -> list[dict[str, Any]]:
     """Every key's kid, algorithm and state — never the private half."""
+    if static := static_keys():
+        return [{"kid": key.kid, "alg": key.alg, "created_at": None, "retired_at": None,
+                 "state": "active" if i == 0 else "published"} for i, key in enumerate(static)]
     return [{"kid": doc.kid, "alg": doc.alg, "created_at": doc.created_at, "retired_at": doc.retired_at,
              "state": "active" if doc.active else ("published" if _honoured(doc) else "expired")}
             for doc in SigningKey.objects().order_by("-created_at")]
@@ -204,5 +271,7 @@ def _verify(token: str) -> dict[str, Any]:
 
 def jwks() -> dict[str, Any]:
     """The published public keys: active ones and those retired within a token lifetime."""
+    if static := static_keys():
+        return {"keys": [key.public_jwk for key in static]}
     return {"keys": [doc.public_jwk for doc in SigningKey.objects().order_by("-created_at")
                      if _honoured(doc)]}

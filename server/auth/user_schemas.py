@@ -46,6 +46,8 @@ class UserSchema(Schema):
 
 class UserListArgsSchema(Schema):
     role = fields.String(validate=validate.OneOf(ROLES))
+    phone = fields.String(validate=validate.Regexp(r"^1\d{10}$", error="须为 11 位手机号"),
+                          metadata={"description": "exact match (phones are not stored in clear)"})
     org = fields.String(validate=validate.Length(1, 42))
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from server import pii
 from server.auth.models import User
 from server.auth.passwords import hash_password
 from server.auth.permissions import require_roles
@@ -50,9 +51,13 @@ def _check_grids(grids: list[str] | None) -> None:
         raise Unprocessable("所列网格中有不存在或已撤销的网格", reason="invalid_grids")
 
 
-def list_users(*, principal: Principal, role: str | None = None, org: str | None = None):
+def list_users(*, principal: Principal, role: str | None = None, org: str | None = None,
+               phone: str | None = None):
+    """Users by role, node, or an exact phone number (matched on its keyed digest)."""
     require_roles(principal, "admin")
     query = {k: v for k, v in (("role", role), ("org", org)) if v}
+    if phone:
+        query["phone_digest"] = pii.digest(phone)
     return User.objects(**query).order_by("username")
 
 
@@ -69,8 +74,10 @@ def create_user(*, principal: Principal, data: dict[str, Any]) -> User:
     org_kind = _check_binding(data["role"], data.get("org"))
     _check_grids(data.get("grids"))
     password = data.pop("password")
-    return User(**data, org_kind=org_kind,
-                password_hash=hash_password(password)).save(force_insert=True)
+    phone = data.pop("phone", None)
+    user = User(**data, org_kind=org_kind, password_hash=hash_password(password))
+    user.phone = phone
+    return user.save(force_insert=True)
 
 
 def update_user(*, principal: Principal, user_id: ObjectId, data: dict[str, Any]) -> User:

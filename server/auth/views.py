@@ -3,11 +3,21 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
-from server.auth import clients, service
+from server.auth import clients, identity, service
+from server.auth.models import User
 from server.auth.principals import authenticate
-from server.auth.schemas import JwksSchema, MeSchema, TokenRequestSchema, TokenResponseSchema
+from server.auth.schemas import (
+    DevTicketRequestSchema,
+    DevTicketSchema,
+    JwksSchema,
+    MeSchema,
+    TokenRequestSchema,
+    TokenResponseSchema,
+)
 from server.auth.tokens import jwks
+from server.errors import NotFound
 from server.extensions.api import Blueprint
+from server.extensions.limits import client_ip, enforce
 
 _token_request = TokenRequestSchema()
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与身份")
@@ -23,12 +33,19 @@ class Token(MethodView):
     @blp.doc(requestBody={"required": True, "content": {
         media: {"schema": TokenRequestSchema} for media in body_types}})
     @blp.response(200, TokenResponseSchema)
-    @blp.errors(400, 401, 413, 415, 422)
+    @blp.errors(400, 401, 413, 415, 422, 429, 503)
     def post(self):
         """Obtain tokens: `password` (staff; 5 failures lock 15 min), `refresh_token` (rotated;
-        a reused one revokes its whole session) or `client_credentials` (sister apps: secret or
-        RFC 7523 `private_key_jwt`, each assertion's jti good once)."""
+        a reused one revokes its whole session), `client_credentials` (sister apps: secret or
+        RFC 7523 `private_key_jwt`, each assertion's jti good once) or RFC 8693 token exchange
+        of a resident's hub SSO ticket."""
+        enforce("RATE_LIMIT_TOKEN_IP", client_ip())
         body = blp.ARGUMENTS_PARSER.parse(_token_request, location="json_or_form")
+        if body["grant_type"] == "password":
+            enforce("RATE_LIMIT_TOKEN_USER", body["username"].lower())
+        if body["grant_type"].endswith(":token-exchange"):
+            return service.exchange_grant(subject_token=body["subject_token"],
+                                          subject_token_type=body["subject_token_type"])
         if body["grant_type"] == "refresh_token":
             return service.refresh_grant(refresh_token=body["refresh_token"])
         if body["grant_type"] == "client_credentials":
@@ -54,9 +71,27 @@ class Me(MethodView):
     def get(self):
         """Who the token belongs to."""
         principal = authenticate()
+        user = User.objects(id=principal.id).only("phone_sealed").first() \
+            if principal.kind == "user" else None
         return {"id": principal.id, "kind": principal.kind, "name": principal.name,
                 "roles": sorted(principal.roles), "org": principal.org,
-                "org_kind": principal.org_kind, "grids": sorted(principal.grids)}
+                "org_kind": principal.org_kind, "grids": sorted(principal.grids),
+                "level": principal.level, "phone": user.phone if user else None}
+
+
+@blp.route("/auth/dev-tickets")
+class DevTickets(MethodView):
+    @blp.arguments(DevTicketRequestSchema())
+    @blp.response(201, DevTicketSchema)
+    @blp.errors(404)
+    def post(self, data):
+        """Demo only (identity provider `dev`): a hub SSO ticket for a demo resident, as the
+        hub container's getTicket would hand the mini-app. 404 with any other provider."""
+        if not isinstance(identity.provider(), identity.DevProvider):
+            raise NotFound("仅演示环境提供模拟票据", reason="not_found")
+        return {"ticket": identity.DevProvider.mint(data["subject"]),
+                "subject_token_type": identity.TICKET_TOKEN_TYPE,
+                "expires_in": identity.DEV_TICKET_TTL}
 
 
 @wellknown.route("/jwks.json")

@@ -37,6 +37,9 @@ class Case(Document):
     assignee = StringField()  # user id
     reporter = StringField(required=True)  # principal key, "user:<id>" or "client:<id>"
     reporter_name = StringField()
+    # A resident's callback number: sealed, with a keyed digest for exact lookup (server/pii.py).
+    contact_phone_sealed = StringField()
+    contact_phone_digest = StringField()
     attachments = ListField(StringField())
     sla_profile = StringField()  # the SLA profile its clocks run on, fixed at report
     deadlines = DictField()  # phase -> clock (workflows.sla.Clock.to_doc)
@@ -94,6 +97,7 @@ class Case(Document):
             "source",
             "assignee",
             "reporter",
+            {"fields": ["contact_phone_digest"], "sparse": True},
             "-created_at",
             {"fields": ["next_sla_check_at"], "sparse": True},
             {"fields": ["publish_pending_since"], "sparse": True},

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from marshmallow import fields, validate
 
+from server import pii
 from server.cases import timers
 from server.extensions.api import LocalDateTime, Schema, object_id_field
 from server.grids.coords import SYSTEMS
@@ -30,6 +31,9 @@ class CaseCreateSchema(Schema):
     attributes = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)),
                              load_default=dict,
                              metadata={"description": "answers to the category's attributes"})
+    contact_phone = _text(validate=validate.Regexp(r"^1\d{10}$", error="须为 11 位手机号"),
+                          metadata={"description": "a resident's callback number (default: "
+                                                   "the one registered); shown masked (脱敏)"})
 
 
 class TransitionSchema(Schema):
@@ -63,6 +67,9 @@ class CaseListArgsSchema(Schema):
     created_to = LocalDateTime()
     q = _text(validate=[validate.Length(1, 100),
                         validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="不能包含控制字符")])
+    reporter_phone = _text(validate=validate.Regexp(r"^1\d{10}$", error="须为 11 位手机号"),
+                           metadata={"description": "exact match of a resident's number "
+                                                    "(pii:read: admins, dispatchers)"})
 
 
 class PointOutSchema(Schema):
@@ -72,7 +79,9 @@ class PointOutSchema(Schema):
 
 class ReporterSchema(Schema):
     key = _text()
-    name = _text()
+    name = _text(metadata={"description": "a resident's name masked (王**) without pii:read"})
+    phone = _text(allow_none=True, metadata={"description": "a resident's callback number, "
+                                                            "masked (138****5678) without pii:read"})
 
 
 class LimitOutSchema(Schema):
@@ -117,7 +126,7 @@ class CaseSchema(Schema):
     suggested_department = _text(allow_none=True)
     department = _text(allow_none=True)
     assignee = _text(allow_none=True)
-    reporter = fields.Method("_reporter")
+    reporter = fields.Method("_reporter", metadata={"description": "{key, name, phone}"})
     attachments = fields.List(_text())
     deadlines = fields.Method("_deadlines", metadata={
         "description": "per phase (accept, dispatch, sign, handle, verify): limit, deadline, "
@@ -163,7 +172,10 @@ class CaseSchema(Schema):
         return timers.case_light(case, datetime.now(UTC))
 
     def _reporter(self, case) -> dict:
-        return {"key": case.reporter, "name": case.reporter_name}
+        name, phone = case.reporter_name, pii.reveal(case.contact_phone_sealed)
+        if case.source == "resident" and not pii.can_read(pii.viewer(), owner_key=case.reporter):
+            name, phone = pii.mask_name(name), pii.mask_phone(phone)
+        return {"key": case.reporter, "name": name, "phone": phone}
 
 
 class HistoryEntrySchema(Schema):

@@ -17,6 +17,7 @@ from mongoengine.errors import NotUniqueError
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from server import pii
 from server.auth.models import User
 from server.auth.principals import Principal
 from server.cases import attachments, duplicates, events, timers
@@ -88,6 +89,17 @@ def _replay(key: str, body_hash: str) -> Case | None:
     return existing
 
 
+def _contact(principal: Principal, *, source: str, phone: str | None) -> dict[str, Any]:
+    """A resident's callback number, sealed: the one given, else the one registered."""
+    if source != "resident":
+        return {}
+    if phone is None:
+        user = User.objects(id=principal.id).only("phone_sealed").first()
+        phone = user.phone if user else None
+    sealed, digest = pii.seal(phone)
+    return {"contact_phone_sealed": sealed, "contact_phone_digest": digest}
+
+
 def report(*, principal: Principal, data: dict[str, Any],
            idempotency_key: str | None = None) -> tuple[Case, bool]:
     """File a new case; return it and whether it was created (False: an idempotent replay)."""
@@ -122,6 +134,7 @@ def report(*, principal: Principal, data: dict[str, Any],
         responsible_worker=worker, suggested_department=department,
         possible_duplicates=[str(n.case.id) for n in nearby],
         reporter=principal.key, reporter_name=principal.name,
+        **_contact(principal, source=source, phone=data.get("contact_phone")),
         attachments=[str(i) for i in attachment_ids],
         history=[machine.report_entry(principal.actor(), now=now)],
         idempotency_key=key, idempotency_hash=body_hash if key else None,
@@ -166,6 +179,10 @@ def list_cases(*, principal: Principal, filters: dict[str, Any]):
         query &= Q(created_at__gte=filters["created_from"])
     if "created_to" in filters:
         query &= Q(created_at__lt=filters["created_to"])
+    if "reporter_phone" in filters:
+        if not pii.can_read(principal):
+            raise Forbidden("无权按居民手机号查询", reason="pii_forbidden")
+        query &= Q(contact_phone_digest=pii.digest(filters["reporter_phone"]))
     if "q" in filters:
         # mongoengine escapes the text for the regex it builds: metacharacters match literally.
         query &= Q(code__icontains=filters["q"]) | Q(description__icontains=filters["q"])

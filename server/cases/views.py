@@ -22,6 +22,7 @@ from server.cases.schemas import (
 )
 from server.errors import Unprocessable
 from server.extensions.api import Blueprint, Page
+from server.extensions.limits import enforce
 from workflows.case_machine import describe
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1", description="案件（事件/诉求/工单）")
@@ -47,7 +48,7 @@ class Cases(MethodView):
         """List the cases in the caller's data scope."""
         return service.list_cases(principal=authenticate(), filters=filters)
 
-    @blp.secured(403, 409, 413, 415)
+    @blp.secured(403, 409, 413, 415, 429)
     @blp.arguments(CaseCreateSchema())
     @blp.response(201, CaseSchema)
     @blp.alt_response(200, schema=CaseSchema, description="Idempotent replay", success=True)
@@ -59,7 +60,9 @@ class Cases(MethodView):
         if key is not None and not _IDEMPOTENCY_KEY.match(key):
             raise Unprocessable("Idempotency-Key 须为 1–128 个可见 ASCII 字符",
                                 reason="invalid_idempotency_key")
-        case, created = service.report(principal=authenticate(), data=data, idempotency_key=key)
+        principal = authenticate()
+        enforce("RATE_LIMIT_REPORTS", principal.key)
+        case, created = service.report(principal=principal, data=data, idempotency_key=key)
         return case, (201 if created else 200), _etag(case)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from notifications import channels, delivery
 from notifications.fanout import fan_out
+from server import pii
 from server.auth.models import User
 from server.cases.models import Case
 from server.config import Config
@@ -184,7 +185,7 @@ def test_backoff_honours_a_longer_retry_after():
 
 # --- SMS -------------------------------------------------------------------------------------
 def test_an_overdue_case_is_also_sent_by_sms_to_recipients_with_a_phone(case_in):
-    User.objects(username="handler").update_one(set__phone="13812345678")
+    User.objects(username="handler").update_one(set__phone_sealed=pii.seal("13812345678")[0])
     case = case_in("in_progress")
     from server.supervision.sweep import sweep
 
@@ -201,7 +202,7 @@ def test_an_overdue_case_is_also_sent_by_sms_to_recipients_with_a_phone(case_in)
 def test_a_gateway_refusal_fails_the_sms_with_its_reason(case_in, monkeypatch):
     from notifications.channels import sms
 
-    User.objects(username="handler").update_one(set__phone="13812345678")
+    User.objects(username="handler").update_one(set__phone_sealed=pii.seal("13812345678")[0])
     case = case_in("in_progress")
 
     def refuse(phone, text):

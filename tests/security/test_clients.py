@@ -141,3 +141,24 @@ def test_an_empty_client_patch_changes_nothing(as_user):
 def test_a_malformed_public_key_is_422(as_user, jwk):
     response = as_user("admin").post("/api/v1/clients", json={"name": "x", "scopes": [], "public_jwk": jwk})
     assert response.status_code == 422 and as_user("admin").get("/api/v1/clients").json == []
+
+
+def test_a_sister_app_with_cases_transition_withdraws_a_case_it_reported(register_app, client_token, as_app):
+    token = client_token(register_app(scopes=["cases:write", "cases:transition"])).json["access_token"]
+    case = as_app(token).post("/api/v1/cases", json=case_body()).json
+    cancelled = as_app(token).post(f"/api/v1/cases/{case['id']}/transitions", json={"action": "cancel"})
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+
+
+def test_a_sister_app_cannot_take_a_dispatchers_step(register_app, client_token, as_app):
+    token = client_token(register_app(scopes=["cases:write", "cases:transition"])).json["access_token"]
+    case = as_app(token).post("/api/v1/cases", json=case_body()).json
+    accepted = as_app(token).post(f"/api/v1/cases/{case['id']}/transitions", json={"action": "accept"})
+    assert accepted.status_code == 403 and accepted.json["status"] == "Forbidden"
+
+
+def test_without_cases_transition_a_sister_app_cannot_withdraw_its_report(register_app, client_token, as_app):
+    token = client_token(register_app(scopes=["cases:write"])).json["access_token"]
+    case = as_app(token).post("/api/v1/cases", json=case_body()).json
+    cancelled = as_app(token).post(f"/api/v1/cases/{case['id']}/transitions", json={"action": "cancel"})
+    assert cancelled.status_code == 403 and cancelled.json["errors"]["reason"] == "insufficient_scope"

@@ -69,6 +69,9 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
                       calendars_blp, sla_blp, supervision_blp, inbox_blp, webhooks_blp,
                       audit_blp, clients_blp):
         api.register_blueprint(blueprint)
+    from server.open311.views import bp as open311_bp
+
+    app.register_blueprint(open311_bp)
     from notifications.celery_app import bind
 
     bind(app)
@@ -102,7 +105,8 @@ def _limit_body() -> None:
     from flask import current_app
 
     view = current_app.view_functions.get(request.endpoint or "")
-    accepted = getattr(getattr(view, "view_class", None), "body_types", JSON_BODY)
+    accepted = getattr(view, "body_types", None) or getattr(getattr(view, "view_class", None),
+                                                            "body_types", JSON_BODY)
     multipart = "multipart/form-data" in accepted
     limit_setting = getattr(getattr(view, "view_class", None), "body_limit_setting", None)
     request.max_content_length = current_app.config[

@@ -95,3 +95,19 @@ class ClientSecret(MethodView):
     def post(self, client_id):
         """Rotate the client secret: the old one stops working; the new one is shown once."""
         return _with_secret(*clients.rotate_secret(principal=authenticate(), client_id=client_id))
+
+
+class ApiKeySchema(Schema):
+    client_id = fields.String()
+    api_key = fields.String(metadata={"description": "Open311 api_key; shown this once"})
+
+
+@blp.route("/clients/<objectid:client_id>/api-key")
+class ClientApiKey(MethodView):
+    @blp.secured(403, 404)
+    @blp.response(200, ApiKeySchema)
+    def post(self, client_id):
+        """Issue the sister app's Open311 api_key (the previous one stops working); shown once.
+        Open311 reports need the app to hold `cases:write`."""
+        client, key = clients.issue_api_key(principal=authenticate(), client_id=client_id)
+        return {"client_id": str(client.id), "api_key": key}

@@ -3,6 +3,7 @@ grant with `client_secret` or `private_key_jwt` (RFC 7523)."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from datetime import UTC, datetime
@@ -80,6 +81,27 @@ def rotate_secret(*, principal: Principal, client_id: ObjectId) -> tuple[Client,
     secret = _secret()
     client.modify(secret_hash=hash_password(secret))
     return client, secret
+
+
+def issue_api_key(*, principal: Principal, client_id: ObjectId) -> tuple[Client, str]:
+    """A new Open311 api_key for the client (the previous one stops working), shown once."""
+    client = get(principal=principal, client_id=client_id)
+    key = "o311_" + secrets.token_urlsafe(32)
+    client.modify(api_key_hash=hashlib.sha256(key.encode()).hexdigest())
+    return client, key
+
+
+def by_api_key(key: str) -> Client | None:
+    """The active client an Open311 api_key belongs to."""
+    if not key or len(key) > 200:
+        return None
+    return Client.objects(api_key_hash=hashlib.sha256(key.encode()).hexdigest(), active=True).first()
+
+
+def principal_of(client: Client) -> Principal:
+    """The principal a client acts as (what its access token would carry)."""
+    return Principal(kind="client", id=str(client.id), name=client.name, roles=frozenset({"client"}),
+                     scopes=frozenset(client.scopes))
 
 
 # --- the grant -------------------------------------------------------------------------------

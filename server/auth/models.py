@@ -115,11 +115,15 @@ class Client(Document):
     secret_hash = StringField()
     public_jwk = DictField()
     webhook_urls = ListField(StringField(max_length=2048))  # where its webhooks may point
+    # Open311's api_key (GeoReport v2 clients send it in the form): SHA-256 of a high-entropy
+    # key shown once; looked up by its hash.
+    api_key_hash = StringField()
     active = BooleanField(default=True)
     created_by = StringField()
     created_at = DateTimeField(required=True, default=utcnow)
 
-    meta = {"collection": "clients"}
+    meta = {"collection": "clients",
+            "indexes": [{"fields": ["api_key_hash"], "unique": True, "sparse": True}]}
 
 
 class UsedAssertion(Document):

@@ -39,7 +39,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("auth.Me", "GET"): Rule(ANY_ROLE, any_client=True),
     ("auth.Logout", "POST"): Rule(ANY_ROLE, any_client=True),
     **_rules(ADMIN, None, "clients.Clients GET", "clients.Clients POST", "clients.ClientItem GET",
-             "clients.ClientItem PATCH", "clients.ClientSecret POST", "audit.Audit GET",
+             "clients.ClientItem PATCH", "clients.ClientSecret POST", "clients.ClientApiKey POST",
+             "audit.Audit GET",
              "organisation.Users GET", "organisation.Users POST", "organisation.UserItem GET",
              "organisation.UserItem PATCH"),
     # cases

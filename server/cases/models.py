@@ -40,6 +40,9 @@ class Case(Document):
     # A resident's callback number: sealed, with a keyed digest for exact lookup (server/pii.py).
     contact_phone_sealed = StringField()
     contact_phone_digest = StringField()
+    contact_name = StringField(max_length=64)  # a submitter named by a sister app (Open311)
+    media_url = StringField(max_length=2048)  # a photo elsewhere (Open311 media_url; never fetched)
+    location_source = StringField(choices=("gps", "address"), default="gps")  # address: gazetteer
     attachments = ListField(StringField())
     sla_profile = StringField()  # the SLA profile its clocks run on, fixed at report
     deadlines = DictField()  # phase -> clock (workflows.sla.Clock.to_doc)

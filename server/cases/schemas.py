@@ -82,6 +82,7 @@ class ReporterSchema(Schema):
     name = _text(metadata={"description": "a resident's name masked (王**) without pii:read"})
     phone = _text(allow_none=True, metadata={"description": "a resident's callback number, "
                                                             "masked (138****5678) without pii:read"})
+    contact_name = _text(allow_none=True, metadata={"description": "a submitter a sister app named"})
 
 
 class LimitOutSchema(Schema):
@@ -128,6 +129,8 @@ class CaseSchema(Schema):
     assignee = _text(allow_none=True)
     reporter = fields.Method("_reporter", metadata={"description": "{key, name, phone}"})
     attachments = fields.List(_text())
+    media_url = _text(allow_none=True)
+    location_source = _text(metadata={"description": "gps, or address (placed by region names)"})
     deadlines = fields.Method("_deadlines", metadata={
         "description": "per phase (accept, dispatch, sign, handle, verify): limit, deadline, "
                        "warn_at, escalate_at, light green/yellow/red, remaining_minutes on the "
@@ -173,9 +176,12 @@ class CaseSchema(Schema):
 
     def _reporter(self, case) -> dict:
         name, phone = case.reporter_name, pii.reveal(case.contact_phone_sealed)
-        if case.source == "resident" and not pii.can_read(pii.viewer(), owner_key=case.reporter):
-            name, phone = pii.mask_name(name), pii.mask_phone(phone)
-        return {"key": case.reporter, "name": name, "phone": phone}
+        contact = case.contact_name
+        if not pii.can_read(pii.viewer(), owner_key=case.reporter):
+            phone, contact = pii.mask_phone(phone), pii.mask_name(contact)
+            if case.source == "resident":
+                name = pii.mask_name(name)
+        return {"key": case.reporter, "name": name, "phone": phone, "contact_name": contact}
 
 
 class HistoryEntrySchema(Schema):

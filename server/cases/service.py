@@ -90,8 +90,8 @@ def _replay(key: str, body_hash: str) -> Case | None:
 
 
 def _contact(principal: Principal, *, source: str, phone: str | None) -> dict[str, Any]:
-    """A resident's callback number, sealed: the one given, else the one registered."""
-    if source != "resident":
+    """The callback number, sealed: the one given, else a resident's registered one."""
+    if phone is None and source != "resident":
         return {}
     if phone is None:
         user = User.objects(id=principal.id).only("phone_sealed").first()
@@ -135,6 +135,8 @@ def report(*, principal: Principal, data: dict[str, Any],
         possible_duplicates=[str(n.case.id) for n in nearby],
         reporter=principal.key, reporter_name=principal.name,
         **_contact(principal, source=source, phone=data.get("contact_phone")),
+        contact_name=data.get("contact_name"), media_url=data.get("media_url"),
+        location_source=data.get("location_source", "gps"),
         attachments=[str(i) for i in attachment_ids],
         history=[machine.report_entry(principal.actor(), now=now)],
         idempotency_key=key, idempotency_hash=body_hash if key else None,

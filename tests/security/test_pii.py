@@ -22,7 +22,8 @@ def reporter_as(as_user, case, username):
 
 def test_a_dispatcher_sees_the_residents_name_and_number_in_clear(as_user, residents_case):
     assert reporter_as(as_user, residents_case, "dispatcher") == {
-        "key": residents_case["reporter"]["key"], "name": "居民王女士", "phone": DEMO_RESIDENT_PHONE}
+        "key": residents_case["reporter"]["key"], "name": "居民王女士", "phone": DEMO_RESIDENT_PHONE,
+        "contact_name": None}
 
 
 def test_a_handler_sees_the_residents_name_and_number_masked(as_user, residents_case, transition):

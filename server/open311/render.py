@@ -1,0 +1,40 @@
+"""GeoReport v2 answers in JSON or XML, and its error list `[{code, description}]`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.sax.saxutils import escape
+
+from flask import Response
+
+# XML: the element of each item of a list, by the list's element name (GeoReport v2 §formats)
+ITEM = {"services": "service", "service_requests": "request", "attributes": "attribute",
+        "values": "value", "endpoints": "endpoint", "formats": "format", "errors": "error"}
+
+
+def _xml(name: str, value: Any) -> str:
+    if isinstance(value, list):
+        item = ITEM.get(name, "item")
+        return f"<{name}>{''.join(_xml(item, v) for v in value)}</{name}>"
+    if isinstance(value, dict):
+        return f"<{name}>{''.join(_xml(k, v) for k, v in value.items())}</{name}>"
+    if value is None:
+        return f"<{name}/>" if name != "item" else ""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    return f"<{name}>{escape(str(value))}</{name}>"
+
+
+def answer(fmt: str, root: str, payload: Any, status: int = 200,
+           headers: dict[str, str] | None = None) -> Response:
+    """`payload` as JSON, or as XML under the element `root`."""
+    if fmt == "xml":
+        body = '<?xml version="1.0" encoding="utf-8"?>' + _xml(root, payload)
+        return Response(body, status=status, mimetype="text/xml", headers=headers)
+    return Response(json.dumps(payload, ensure_ascii=False), status=status,
+                    mimetype="application/json", headers=headers)
+
+
+def errors(fmt: str, status: int, description: str, headers: dict[str, str] | None = None) -> Response:
+    return answer(fmt, "errors", [{"code": status, "description": description}], status, headers)

@@ -66,6 +66,14 @@ def relay_events() -> int:
     return relay(now=now_utc())
 
 
+@celery.task(name="gridhub.evaluation_reminders", ignore_result=True)
+def evaluation_reminders() -> int:
+    """Hourly (beat): remind reporters to evaluate closed cases they have not rated."""
+    from server.supervision.reminders import remind_evaluations
+
+    return remind_evaluations()
+
+
 @celery.task(name="gridhub.audit_prune", ignore_result=True)
 def audit_prune() -> int:
     """Daily (beat): remove audit entries older than the retention period (180 days)."""

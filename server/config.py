@@ -36,6 +36,7 @@ class Config:
     MAX_IMPORT_BYTES = 50 * 1024 * 1024  # a county's grids as GeoJSON
     THUMBNAIL_PX = 320
     EVALUATION_WINDOW_DAYS = 7
+    EVALUATION_REMINDER_DAYS = 3  # remind a reporter who has not evaluated this long after closing
     REOPEN_WINDOW_DAYS = 30
     TIMEZONE = "Asia/Shanghai"
     DEMO = False
@@ -202,6 +203,7 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_MAX_IMPORT_BYTES": ("MAX_IMPORT_BYTES", _int),
     "GRIDHUB_EVALUATION_WINDOW_DAYS": ("EVALUATION_WINDOW_DAYS", _int),
     "GRIDHUB_REOPEN_WINDOW_DAYS": ("REOPEN_WINDOW_DAYS", _int),
+    "GRIDHUB_EVALUATION_REMINDER_DAYS": ("EVALUATION_REMINDER_DAYS", _int),
     "GRIDHUB_DEMO": ("DEMO", _bool),
     "CELERY_BROKER_URL": ("CELERY_BROKER_URL", _broker_url),
     "GRIDHUB_SLA_SWEEP_SECONDS": ("SLA_SWEEP_SECONDS", _int),

@@ -45,8 +45,8 @@ RULES: dict[tuple[str, str], Rule] = {
              "organisation.UserItem PATCH"),
     # cases
     **_rules(ANY_ROLE, "cases:read", "cases.Cases GET", "cases.CaseItem GET", "cases.History GET",
-             "cases.Actions GET", "cases.AttachmentItem GET", "cases.AttachmentThumbnail GET",
-             "cases.NearbyCases GET"),
+             "cases.Actions GET", "cases.Timeline GET", "cases.AttachmentItem GET",
+             "cases.AttachmentThumbnail GET", "cases.NearbyCases GET"),
     **_rules(ANY_ROLE, "cases:write", "cases.Cases POST", "cases.Attachments POST",
              "cases.CaseAttachments POST"),
     **_rules(ANY_ROLE, "cases:transition", "cases.Transitions POST"),

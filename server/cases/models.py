@@ -43,6 +43,7 @@ class Case(Document):
     contact_name = StringField(max_length=64)  # a submitter named by a sister app (Open311)
     media_url = StringField(max_length=2048)  # a photo elsewhere (Open311 media_url; never fetched)
     location_source = StringField(choices=("gps", "address"), default="gps")  # address: gazetteer
+    evaluation_reminded_at = DateTimeField()  # the reporter was reminded to evaluate
     attachments = ListField(StringField())
     sla_profile = StringField()  # the SLA profile its clocks run on, fixed at report
     deadlines = DictField()  # phase -> clock (workflows.sla.Clock.to_doc)
@@ -105,6 +106,7 @@ class Case(Document):
             {"fields": ["next_sla_check_at"], "sparse": True},
             {"fields": ["publish_pending_since"], "sparse": True},
             ("region_path", "sla.due_at"),
+            ("status", "closed_at"),
         ],
     }
 

@@ -184,6 +184,31 @@ class CaseSchema(Schema):
         return {"key": case.reporter, "name": name, "phone": phone, "contact_name": contact}
 
 
+class TimelineStageSchema(Schema):
+    key = _text(metadata={"description": "accept, dispatch, handle, close"})
+    label = _text(metadata={"description": "受理、派遣、处置、结案"})
+    done = fields.Boolean()
+    at = LocalDateTime(allow_none=True)
+
+
+class TimelineEventSchema(Schema):
+    at = LocalDateTime()
+    action = _text()
+    text = _text()
+
+
+class TimelineSchema(Schema):
+    id = _text()
+    code = _text()
+    status = _text()
+    finished = fields.Boolean()
+    stages = fields.List(fields.Nested(TimelineStageSchema))
+    events = fields.List(fields.Nested(TimelineEventSchema), metadata={"description": "newest first"})
+    can_evaluate = fields.Boolean()
+    evaluate_until = LocalDateTime(allow_none=True)
+    evaluation = fields.Dict(allow_none=True)
+
+
 class HistoryEntrySchema(Schema):
     seq = fields.Integer()
     action = _text()

@@ -6,7 +6,7 @@ from flask import Response, request
 from flask.views import MethodView
 
 from server.auth.principals import authenticate
-from server.cases import service
+from server.cases import service, timeline
 from server.cases.attachments import read
 from server.cases.schemas import (
     ActionsSchema,
@@ -17,6 +17,7 @@ from server.cases.schemas import (
     HistoryEntrySchema,
     NearbyArgsSchema,
     NearbyCaseSchema,
+    TimelineSchema,
     TransitionSchema,
     UploadSchema,
 )
@@ -123,6 +124,16 @@ class History(MethodView):
     def get(self, case_id):
         """The case's append-only history, oldest first."""
         return service.history(principal=authenticate(), case_id=case_id)
+
+
+@blp.route("/cases/<objectid:case_id>/timeline")
+class Timeline(MethodView):
+    @blp.secured(404)
+    @blp.response(200, TimelineSchema)
+    def get(self, case_id):
+        """Progress in plain Chinese for the resident: 受理、派遣、处置、结案 with times, what
+        happened (newest first) and whether they may evaluate now."""
+        return timeline.timeline(principal=authenticate(), case_id=case_id)
 
 
 @blp.route("/cases/<objectid:case_id>/attachments")

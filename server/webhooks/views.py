@@ -14,7 +14,8 @@ from workflows.sla import NOTICES
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1", description="Webhook 订阅")
 
-EVENT_TYPES = ("*", "report", *ACTIONS, *dict.fromkeys(event for _, event, _ in NOTICES))
+EVENT_TYPES = ("*", "report", *ACTIONS, *dict.fromkeys(event for _, event, _ in NOTICES),
+               "evaluation.reminder")
 
 
 class SubscriptionBodySchema(Schema):

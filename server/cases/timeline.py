@@ -1,0 +1,89 @@
+"""A resident's view of a case: its progress in plain Chinese (受理、派遣、处置、结案 with times)
+— what happened to their request, without the back office's internal traffic (SLA cards,
+supervision, extensions)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from flask import current_app
+from mongoengine import Q
+
+from server.auth.principals import Principal
+from server.cases.models import Case
+from server.cases.service import scope_filter
+from server.errors import found
+from server.grids.models import Department
+from workflows.case_machine import FINAL_STATES
+
+STAGES = (("accept", "受理"), ("dispatch", "派遣"), ("handle", "处置"), ("close", "结案"))
+# history action -> the stage it completes
+STAGE_OF = {"accept": "accept", "reject": "close", "merge": "close", "cancel": "close",
+            "dispatch": "dispatch", "redispatch": "dispatch", "handle": "handle",
+            "self_handle": "handle", "verify_pass": "close"}
+FINAL = frozenset(state.value for state in FINAL_STATES)
+
+
+def _department(code: str | None) -> str:
+    department = Department.objects(code=code).only("name").first() if code else None
+    return department.name if department else "处置部门"
+
+
+def _text(entry: dict[str, Any]) -> str | None:
+    """One plain sentence for a history entry a resident should see, or None."""
+    payload = entry.get("payload") or {}
+    action = entry.get("action")
+    texts = {
+        "report": "您的诉求已提交，等待受理",
+        "accept": "已受理，正在安排处置部门",
+        "reject": f"不予受理：{payload.get('reason', '')}".rstrip("："),
+        "cancel": "诉求已撤销",
+        "merge": "与他人反映的同一问题合并办理",
+        "dispatch": f"已派遣至{_department(payload.get('department'))}",
+        "redispatch": f"已改派至{_department(payload.get('department'))}",
+        "sign": "处置部门已签收，正在处理",
+        "return": "正在重新安排处置部门",
+        "suspend": "因客观原因暂缓办理",
+        "resume": "恢复办理",
+        "handle": f"已处置：{payload.get('result', '')}".rstrip("："),
+        "self_handle": f"网格员已现场处置：{payload.get('result', '')}".rstrip("："),
+        "verify_fail": "核查未通过，正在返工处理",
+        "verify_pass": "经核查问题已解决，诉求办结",
+        "evaluate": "您已评价，感谢参与",
+        "reopen": "诉求已重新办理",
+    }
+    return texts.get(action)
+
+
+def timeline(*, principal: Principal, case_id: ObjectId) -> dict[str, Any]:
+    case = found(Case.objects(Q(id=case_id) & scope_filter(principal)).first(), "案件不存在")
+    done: dict[str, datetime] = {}
+    events = []
+    for entry in case.history:
+        stage = STAGE_OF.get(entry.get("action"))
+        if stage:
+            done[stage] = entry["at"]
+        if entry.get("action") in ("reopen", "verify_fail"):  # back to handling
+            for key in ("handle", "close"):
+                done.pop(key, None)
+        text = _text(entry)
+        if text:
+            events.append({"at": entry["at"], "action": entry["action"], "text": text})
+    closed_at = case.closed_at.replace(tzinfo=UTC) if case.closed_at and not case.closed_at.tzinfo \
+        else case.closed_at
+    window = timedelta(days=current_app.config["EVALUATION_WINDOW_DAYS"])
+    can_evaluate = (case.status == "closed" and not case.evaluation and closed_at is not None
+                    and closed_at + window > datetime.now(UTC)
+                    and principal.key == case.reporter)
+    return {
+        "id": str(case.id), "code": case.code, "status": case.status,
+        "finished": case.status in FINAL,
+        "stages": [{"key": key, "label": label, "done": key in done, "at": done.get(key)}
+                   for key, label in STAGES],
+        "events": events[::-1],  # newest first, as a phone shows it
+        "can_evaluate": can_evaluate,
+        "evaluate_until": closed_at + window if closed_at else None,
+        "evaluation": case.evaluation,
+    }

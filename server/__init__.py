@@ -61,13 +61,14 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.catalog.sla_views import blp as sla_blp
     from server.catalog.views import blp as catalog_blp
     from server.grids.views import blp as grids_blp
+    from server.hub.views import blp as hub_blp
     from server.inbox.views import blp as inbox_blp
     from server.supervision.views import blp as supervision_blp
     from server.webhooks.views import blp as webhooks_blp
 
     for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp, organisation_blp,
                       calendars_blp, sla_blp, supervision_blp, inbox_blp, webhooks_blp,
-                      audit_blp, clients_blp):
+                      audit_blp, clients_blp, hub_blp):
         api.register_blueprint(blueprint)
     from server.open311.views import bp as open311_bp
 

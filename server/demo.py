@@ -8,6 +8,7 @@ from server.catalog import sla_presets
 from server.catalog.models import Category, build_attributes
 from server.grids.models import Department, Region
 from server.grids.service import bump_grids_stamp
+from server.hub.models import Entry, Hall, ServiceItem
 
 COUNTY = "371083"
 DEMO_PASSWORD = "demo-password"
@@ -149,6 +150,7 @@ def seed_demo(*, password_hash: str | None = None, whole_county: bool = True) ->
             set__password_hash=hashed, set__active=True)
     resident = User.objects.get(username="resident")
     resident.phone, resident.hub_subject = DEMO_RESIDENT_PHONE, DEMO_RESIDENT_SUBJECT
+    resident.auth_level = 2  # real-name verified at the hub
     resident.save()
     worker = str(User.objects.get(username="gridworker").id)
     _region(COUNTY, "乳山市", "county")
@@ -175,5 +177,35 @@ def seed_demo(*, password_hash: str | None = None, whole_county: bool = True) ->
                      attributes=build_attributes(ATTRIBUTES.get(sub, []))).save()
     sla_presets.install()
     Region.objects(code=COUNTY).update_one(set__sla_profile="szcg")
+    _hub()
     return {"regions": Region.objects.count(), "departments": Department.objects.count(),
-            "categories": Category.objects.count(), "users": User.objects.count()}
+            "categories": Category.objects.count(), "users": User.objects.count(),
+            "hub_items": ServiceItem.objects.count()}
+
+
+# code, name, kind, provider, audiences, entry, auth level, tags
+HUB_ITEMS = [
+    ("report", "我要反映", "report", "乳山市城市管理局", ["person"],
+     {"type": "builtin", "builtin": "report"}, 1, ["诉求", "投诉", "举报", "城市管理"]),
+    ("gjj-query", "公积金查询", "query", "威海市住房公积金中心乳山管理部", ["person"],
+     {"type": "miniapp", "path": "/gjj/query"}, 2, ["公积金", "余额"]),
+    ("shebao-pay", "城乡居民医保缴费", "payment", "乳山市医疗保障局", ["person"],
+     {"type": "miniapp", "path": "/shebao/pay"}, 2, ["医保", "社保", "缴费"]),
+    ("bdc-booking", "不动产登记预约", "booking", "乳山市自然资源局", ["person", "legal_person"],
+     {"type": "miniapp", "path": "/bdc/booking"}, 2, ["房产", "不动产", "预约"]),
+    ("license-apply", "个体工商户开业登记", "apply", "乳山市市场监督管理局", ["legal_person"],
+     {"type": "miniapp", "path": "/scjg/license"}, 3, ["营业执照", "开业"]),
+    ("bus-query", "公交实时查询", "query", "乳山市交通运输局", ["person"],
+     {"type": "miniapp", "path": "/bus/realtime"}, 0, ["公交", "出行"]),
+]
+
+
+def _hub() -> None:
+    """The demo county's branch hall with a few items of each kind."""
+    Hall.objects(region=COUNTY).update_one(upsert=True, set__name="乳山分厅", set__active=True,
+                                           set__description="乳山市政务服务、城市管理与民生诉求")
+    for order, (code, name, kind, provider, audiences, entry, level, tags) in enumerate(HUB_ITEMS):
+        ServiceItem.objects(hall=COUNTY, code=code).update_one(
+            upsert=True, set__name=name, set__kind=kind, set__provider=provider,
+            set__audiences=audiences, set__entry=Entry(**entry), set__auth_level=level,
+            set__tags=tags, set__order=(order + 1) * 10, set__online=True)

@@ -70,6 +70,10 @@ RULES: dict[tuple[str, str], Rule] = {
              "inbox.MarkAllRead POST", "inbox.Devices GET", "inbox.Devices POST",
              "inbox.DeviceItem DELETE"),
     **_rules(ADMIN, None, "inbox.Deliveries GET", "inbox.Redrive POST"),
+    # the hub
+    **_rules(ADMIN, None, "hub.Halls POST", "hub.HallItem PATCH", "hub.HallItems POST", "hub.HubItem PATCH"),
+    **_rules(OVERSIGHT, "hub:read", "hub.HallUsage GET"),
+    **_rules(ANY_ROLE, None, "hub.Favourite PUT", "hub.Favourite DELETE"),
     **_rules(ADMIN, "webhooks", "webhooks.Subscriptions GET", "webhooks.Subscriptions POST",
              "webhooks.Subscription GET", "webhooks.Subscription PATCH",
              "webhooks.Subscription DELETE", "webhooks.Deliveries GET", "webhooks.TestDelivery POST"),
@@ -80,6 +84,7 @@ RULES: dict[tuple[str, str], Rule] = {
 PUBLIC: frozenset[tuple[str, str]] = frozenset({
     ("auth.Token", "POST"), ("auth.DevTickets", "POST"), ("wellknown.Jwks", "GET"),
     ("catalog.Categories", "GET"), ("catalog.CategoryItem", "GET"),
+    ("hub.HallItem", "GET"), ("hub.HallItems", "GET"), ("hub.HubItemUse", "POST"),
 })
 
 

@@ -190,12 +190,15 @@ def _moment(value: str, name: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
+MAX_PAGE = 10_000
+
+
 def _positive(args: MultiDict, name: str, default: int, limit: int | None = None) -> int:
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise Open311Error(400, f"{name} 须为正整数")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_PAGE:
+        raise Open311Error(400, f"{name} 须为 1 到 {MAX_PAGE} 之间的整数")
     return min(int(raw), limit) if limit else int(raw)
 
 
@@ -222,8 +225,11 @@ def find_requests(args: MultiDict) -> list[dict[str, Any]]:
     end = _moment(args["end_date"], "end_date") if args.get("end_date") else None
     if start and end and (end < start or end - start > MAX_SPAN):
         raise Open311Error(400, "start_date 与 end_date 须先后有序且相隔不超过 90 天")
-    end = end or (start + MAX_SPAN if start else datetime.now(UTC))
-    start = start or end - MAX_SPAN
+    try:
+        end = end or (start + MAX_SPAN if start else datetime.now(UTC))
+        start = start or end - MAX_SPAN
+    except OverflowError:
+        raise Open311Error(400, "start_date 或 end_date 超出可查询的范围") from None
     query &= Q(created_at__gte=start, created_at__lte=end)
     page = _positive(args, "page", 1)
     size = _positive(args, "page_size", PAGE_SIZE, MAX_PAGE_SIZE)

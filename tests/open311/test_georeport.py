@@ -349,7 +349,9 @@ def test_a_date_range_excludes_requests_outside_it(client, post):
 
 @pytest.mark.parametrize(
     "args",
-    [{"start_date": "yesterday"}, {"status": "pending"}, {"page": "0"}, {"page_size": "-1"}, {"page": "two"}],
+    [{"start_date": "yesterday"}, {"status": "pending"}, {"page": "0"}, {"page_size": "-1"}, {"page": "two"},
+     {"page": "99999999999999999999"}, {"page": "١"}, {"end_date": "0001-01-01T00:00:00+00:00"},
+     {"start_date": "9999-12-31T00:00:00+00:00"}],
 )
 def test_malformed_search_arguments_are_400(client, demo, args):
     assert error_of(client.get(f"{BASE}/requests.json", query_string=args))[:2] == (400, 400)

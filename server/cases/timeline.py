@@ -16,6 +16,7 @@ from server.cases.models import Case
 from server.cases.service import scope_filter
 from server.errors import found
 from server.grids.models import Department
+from workflows import sla
 from workflows.case_machine import FINAL_STATES
 
 STAGES = (("accept", "受理"), ("dispatch", "派遣"), ("handle", "处置"), ("close", "结案"))
@@ -71,8 +72,7 @@ def timeline(*, principal: Principal, case_id: ObjectId) -> dict[str, Any]:
         text = _text(entry)
         if text:
             events.append({"at": entry["at"], "action": entry["action"], "text": text})
-    closed_at = case.closed_at.replace(tzinfo=UTC) if case.closed_at and not case.closed_at.tzinfo \
-        else case.closed_at
+    closed_at = sla.aware(case.closed_at)
     window = timedelta(days=current_app.config["EVALUATION_WINDOW_DAYS"])
     can_evaluate = (case.status == "closed" and not case.evaluation and closed_at is not None
                     and closed_at + window > datetime.now(UTC)

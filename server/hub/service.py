@@ -15,9 +15,10 @@ from mongoengine.errors import NotUniqueError
 from server.auth.models import Client
 from server.auth.permissions import require_roles
 from server.auth.principals import Principal
-from server.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, found
+from server.errors import Conflict, Forbidden, Unauthorized, Unprocessable, found
 from server.extensions.api import SHANGHAI
-from server.grids.models import Department, Region
+from server.grids.models import Region
+from server.grids.service import find_department
 from server.hub.models import BUILTINS, Entry, Favourite, Hall, RecentUse, ServiceItem, UsageDay, utcnow
 
 RECENT = 10
@@ -28,11 +29,8 @@ def hall(region: str) -> Hall:
     return found(Hall.objects(region=region, active=True).first(), "该地区没有分厅")
 
 
-def _item(item_id: str) -> ServiceItem:
-    try:
-        return found(ServiceItem.objects(id=ObjectId(item_id)).first(), "服务事项不存在")
-    except (InvalidId, TypeError):
-        raise NotFound("服务事项不存在", reason="not_found") from None
+def _item(item_id: ObjectId) -> ServiceItem:
+    return found(ServiceItem.objects(id=item_id).first(), "服务事项不存在")
 
 
 def list_items(*, region: str, principal: Principal | None, q: str | None = None,
@@ -68,7 +66,7 @@ def list_items(*, region: str, principal: Principal | None, q: str | None = None
              "last_used_at": recent.get(str(item.id))} for item in items]
 
 
-def use(*, item_id: str, principal: Principal | None) -> dict[str, Any]:
+def use(*, item_id: ObjectId, principal: Principal | None) -> dict[str, Any]:
     """Open an item: checks it is online and the authentication level it needs, counts the use
     for the day, remembers it as recently used; answers where to go."""
     item = _item(item_id)
@@ -89,7 +87,7 @@ def use(*, item_id: str, principal: Principal | None) -> dict[str, Any]:
     return {"item": item, "entry": item.entry}
 
 
-def add_favourite(*, item_id: str, principal: Principal) -> ServiceItem:
+def add_favourite(*, item_id: ObjectId, principal: Principal) -> ServiceItem:
     item = _item(item_id)
     try:
         Favourite(user=principal.key, item=str(item.id)).save(force_insert=True)
@@ -98,9 +96,8 @@ def add_favourite(*, item_id: str, principal: Principal) -> ServiceItem:
     return item
 
 
-def remove_favourite(*, item_id: str, principal: Principal) -> None:
-    _item(item_id)
-    Favourite.objects(user=principal.key, item=item_id).delete()
+def remove_favourite(*, item_id: ObjectId, principal: Principal) -> None:
+    Favourite.objects(user=principal.key, item=str(_item(item_id).id)).delete()
 
 
 def usage(*, region: str, since: date | None, until: date | None) -> list[dict[str, Any]]:
@@ -161,8 +158,8 @@ def _entry(raw: dict[str, Any]) -> Entry:
 
 
 def _check_department(code: str | None) -> None:
-    if code and Department.objects(code=code).first() is None:
-        raise Unprocessable("部门不存在", reason="unknown_department")
+    if code and find_department(code=code) is None:
+        raise Unprocessable("部门不存在或已停用", reason="unknown_department")
 
 
 def create_item(*, principal: Principal, region: str, data: dict[str, Any]) -> ServiceItem:
@@ -176,7 +173,7 @@ def create_item(*, principal: Principal, region: str, data: dict[str, Any]) -> S
         raise Conflict("该分厅已有同编码的服务事项", reason="duplicate") from None
 
 
-def update_item(*, principal: Principal, item_id: str, data: dict[str, Any]) -> ServiceItem:
+def update_item(*, principal: Principal, item_id: ObjectId, data: dict[str, Any]) -> ServiceItem:
     require_roles(principal, "admin")
     item = _item(item_id)
     _check_department(data.get("department"))

@@ -167,11 +167,10 @@ class HallUsage(MethodView):
     @blp.response(200, UsageSchema(many=True))
     def get(self, args, region):
         """Uses per item and day (default: the last 30 days), busiest first."""
-        authenticate()
         return service.usage(region=region, since=args.get("since"), until=args.get("until"))
 
 
-@blp.route("/hub/items/<item_id>")
+@blp.route("/hub/items/<objectid:item_id>")
 class HubItem(MethodView):
     @blp.secured(403, 404, 422)
     @blp.arguments(ItemFieldsSchema())
@@ -181,7 +180,7 @@ class HubItem(MethodView):
         return service.update_item(principal=authenticate(), item_id=item_id, data=data)
 
 
-@blp.route("/hub/items/<item_id>/use")
+@blp.route("/hub/items/<objectid:item_id>/use")
 class HubItemUse(MethodView):
     @blp.response(200, UseSchema)
     @blp.errors(401, 403, 404, 409)
@@ -191,7 +190,7 @@ class HubItemUse(MethodView):
         return service.use(item_id=item_id, principal=_maybe_principal())
 
 
-@blp.route("/me/favourites/<item_id>")
+@blp.route("/me/favourites/<objectid:item_id>")
 class Favourite(MethodView):
     @blp.secured(404)
     @blp.response(200, ItemSchema)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from celery.beat import EmbeddedService
+from celery.beat import EmbeddedService, Scheduler
 from celery.worker import WorkController
 from flask import Flask
 
@@ -22,7 +22,9 @@ def start(app: Flask) -> tuple[WorkController, EmbeddedService]:
                             hostname="embedded@gridhub", without_heartbeat=True,
                             without_mingle=True, without_gossip=True, loglevel="WARNING")
     threading.Thread(target=worker.start, daemon=True, name="celery-worker").start()
-    beat = EmbeddedService(celery, thread=True)
+    # The in-memory scheduler, as `gridhub beat` uses: the default one writes a schedule file
+    # into the working directory.
+    beat = EmbeddedService(celery, thread=True, scheduler_cls=Scheduler)
     beat.start()
     log.info("embedded Celery worker and beat started on %s", celery.conf.broker_url)
     return worker, beat

@@ -15,6 +15,20 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   fi
 fi
 
+# Browser tests (tests/e2e): Debian's chromium driven by Playwright, and a CJK font so the
+# screenshots in test-artifacts/miniapp/ show Chinese.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+{ command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .; } || missing+=(fonts-wqy-microhei)
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root=""; [ "$(id -u)" -eq 0 ] || as_root="sudo"
+  echo "installing ${missing[*]} for the browser tests" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $as_root apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || { $as_root apt-get update -qq && $as_root apt-get install -y -qq "${missing[@]}" >/dev/null; }
+fi
+export GRIDHUB_REQUIRE_BROWSER=1
+
 ruff check .
 python -m pytest --cov --cov-report=term:skip-covered "$@"
 python -m coverage report --include='workflows/*' --fail-under=100 >/dev/null \

@@ -73,6 +73,9 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.open311.views import bp as open311_bp
 
     app.register_blueprint(open311_bp)
+    from server.hub.miniapp import init_miniapp
+
+    init_miniapp(app)
     from notifications.celery_app import bind
 
     bind(app)

@@ -187,10 +187,11 @@ def run_command(host: str, port: int) -> None:
 
         seed_demo()
         app.config["IDENTITY_PROVIDER"] = app.config["IDENTITY_PROVIDER"] or "dev"
+        app.config["DEMO"] = True
         click.echo(f"embedded mode: demo county 乳山市 seeded; users admin, dispatcher, "
                    f"supervisor, handler, gridworker, resident / {DEMO_PASSWORD}")
         embedded.start(app)
         click.echo("embedded Celery worker and beat running in this process (SLA sweep every "
                    f"{app.config['SLA_SWEEP_SECONDS']} s)")
-    click.echo(f"gridhub API on http://{host}:{port}/api/v1  (docs: /api/docs)")
+    click.echo(f"gridhub API on http://{host}:{port}/api/v1  (docs: /api/docs, mini-app: /miniapp/)")
     run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -39,7 +39,7 @@ class Config:
     EVALUATION_REMINDER_DAYS = 3  # remind a reporter who has not evaluated this long after closing
     REOPEN_WINDOW_DAYS = 30
     TIMEZONE = "Asia/Shanghai"
-    DEMO = False
+    DEMO = False  # demo data loaded: the mini-app offers the demo accounts (set by `gridhub run` embedded)
     # Unset: the in-process `memory://` transport (embedded default: worker and beat threads).
     CELERY_BROKER_URL: str | None = None
     SLA_SWEEP_SECONDS = 60
@@ -78,6 +78,11 @@ class Config:
     TRUSTED_PROXIES = 0
     # Origins (scheme://host[:port]) of the hub's mini-app pages allowed to call the API from a browser.
     CORS_ORIGINS: list[str] = []
+    # The H5 mini-app's static files, served at /miniapp/ (unset: the miniapp_stub folder of a
+    # source checkout; a folder that does not exist turns /miniapp/ off), and the county whose
+    # branch hall it opens (unset: the first active hall).
+    MINIAPP_DIR: str | None = None
+    MINIAPP_REGION: str | None = None
 
     API_TITLE = "gridhub"
     API_VERSION = "v1"
@@ -122,6 +127,18 @@ def _broker_url(value: str) -> str:
 def _file(value: str) -> str:
     if not os.path.isfile(value):
         raise ValueError("no such file")
+    return value
+
+
+def _directory(value: str) -> str:
+    if not os.path.isdir(value):
+        raise ValueError("no such directory")
+    return value
+
+
+def _county(value: str) -> str:
+    if not (len(value) == 6 and value.isascii() and value.isdigit()):
+        raise ValueError("expected a six-digit county code")
     return value
 
 
@@ -230,6 +247,8 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_FCM_TIMEOUT": ("FCM_TIMEOUT", _int),
     "GRIDHUB_SMS_GATEWAY": ("SMS_GATEWAY", _dotted),
     "GRIDHUB_DELIVERY_LEASE_SECONDS": ("DELIVERY_LEASE_SECONDS", _int),
+    "GRIDHUB_MINIAPP_DIR": ("MINIAPP_DIR", _directory),
+    "GRIDHUB_MINIAPP_REGION": ("MINIAPP_REGION", _county),
 }
 
 

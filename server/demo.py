@@ -90,6 +90,8 @@ ATTRIBUTES = {
 # The demo resident's identity at the hub's SSO (the dev identity provider issues tickets for it).
 DEMO_RESIDENT_SUBJECT = "ish-demo-0001"
 DEMO_RESIDENT_PHONE = "13806311234"
+# Where a browser without location (or a denied permission) is placed in the demo: 胜利街第一网格.
+DEMO_LOCATION = (36.915, 121.525)
 
 USERS = [
     ("admin", "系统管理员", "admin", COUNTY, "region"),

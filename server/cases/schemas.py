@@ -8,7 +8,7 @@ from server import pii
 from server.cases import timers
 from server.extensions.api import LocalDateTime, Schema, object_id_field
 from server.grids.coords import SYSTEMS
-from workflows.case_machine import PRIORITIES, RATINGS, STATE_LABELS, State
+from workflows.case_machine import ACTIONS, PRIORITIES, RATINGS, STATE_LABELS, State
 
 _text = fields.String
 
@@ -209,9 +209,21 @@ class TimelineSchema(Schema):
     evaluation = fields.Dict(allow_none=True)
 
 
+# History entries that are not workflow actions: the report itself and the timers' notices.
+EVENT_LABELS = {"report": "上报", "sla.warning": "黄牌预警", "sla.overdue": "红牌超期",
+                "sla.escalated": "超期升级", "evaluation.reminder": "提醒评价"}
+
+
+def history_label(entry: dict) -> str:
+    action = entry.get("action") or ""
+    spec = ACTIONS.get(action)
+    return spec.label if spec else EVENT_LABELS.get(action, action)
+
+
 class HistoryEntrySchema(Schema):
     seq = fields.Integer()
     action = _text()
+    label = fields.Function(history_label, metadata={"description": "the action's name in Chinese"})
     from_state = _text(data_key="from", attribute="from", allow_none=True)
     to = _text()
     actor = fields.Dict()

@@ -11,6 +11,10 @@ API_PREFIXES = ("/api/v1/", "/open311/", "/.well-known/")
 PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'self'; "
             "base-uri 'none'; form-action 'self'")
+# The mini-app: its own modules only, no inline script or style at all.
+MINIAPP_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+               "connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; "
+               "object-src 'none'")
 # JSON, XML and images: nothing to run, nothing to frame.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 CORS_HEADERS = "Authorization, Content-Type, If-Match, Idempotency-Key"
@@ -54,7 +58,11 @@ def _headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "no-referrer")
     page = request.path.startswith(("/api/docs", "/miniapp"))
     headers.setdefault("X-Frame-Options", "SAMEORIGIN" if page else "DENY")
-    headers.setdefault("Content-Security-Policy", PAGE_CSP if page else API_CSP)
+    miniapp = request.path.startswith("/miniapp")
+    headers.setdefault("Content-Security-Policy",
+                       MINIAPP_CSP if miniapp else PAGE_CSP if page else API_CSP)
+    if miniapp:
+        headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
     headers.setdefault("Cross-Origin-Resource-Policy", "same-site" if page else "cross-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

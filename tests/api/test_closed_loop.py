@@ -26,6 +26,12 @@ def test_the_history_lists_each_step_in_order_with_actor_and_time(case_in, as_us
     assert [e["at"] for e in history] == sorted(e["at"] for e in history)
 
 
+def test_each_history_entry_carries_its_chinese_label(case_in, as_user):
+    case = case_in("closed")
+    history = as_user("supervisor").get(f"/api/v1/cases/{case['id']}/history").json
+    assert [e["label"] for e in history] == ["上报", "受理立案", "派遣", "签收", "处置反馈", "核查通过"]
+
+
 WRONG_ROLES = [(0, "handler"), (0, "gridworker"), (0, "supervisor"), (1, "supervisor"),
                (1, "handler"), (2, "dispatcher"), (2, "gridworker"), (3, "supervisor"),
                (3, "gridworker"), (4, "handler"), (4, "resident")]

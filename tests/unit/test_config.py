@@ -21,6 +21,9 @@ def test_empty_variables_are_ignored():
     ("GRIDHUB_ACCESS_TOKEN_TTL", "15min"),
     ("GRIDHUB_JWT_ALGORITHM", "HS256"),
     ("GRIDHUB_DEMO", "maybe"),
+    ("GRIDHUB_MINIAPP_DIR", "/no/such/folder"),
+    ("GRIDHUB_MINIAPP_REGION", "37108"),
+    ("GRIDHUB_MINIAPP_REGION", "３７１０８３"),
 ])
 def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):
     with pytest.raises(ConfigError, match=variable):

@@ -10,7 +10,7 @@ from server.cases import events
 from server.cases.models import Case
 from server.inbox.models import Notification
 from tests.cases import CLOSED_LOOP
-from tests.workers.conftest import wait_for, worker_on
+from tests.celery_worker import wait_for, worker_on
 
 
 def test_a_dispatch_reaches_the_handlers_inbox_through_the_worker(celery_worker, case_in,

@@ -9,8 +9,8 @@ import time_machine
 from notifications.tasks import sla_sweep
 from server.cases.models import Case
 from server.supervision.sweep import sweep
+from tests.celery_worker import wait_for
 from tests.clock import at
-from tests.workers.conftest import wait_for
 
 SLA_EVENTS = ("sla.warning", "sla.overdue", "sla.escalated")
 

@@ -24,7 +24,7 @@ from celery import Celery
 from pymongo import MongoClient
 
 from server.inbox.models import Device, Notification
-from tests.workers.conftest import wait_for
+from tests.celery_worker import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("TEST_KILL_REDIS_URL", "redis://127.0.0.1:6379/14")

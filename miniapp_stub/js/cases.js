@@ -1,0 +1,229 @@
+// Cases as every staff page shows them: list cards, the detail with photos and history, and the
+// action sheet. Which actions a user may take, and what each must carry, come from the server
+// (`/cases/{id}/actions`, read from the workflow table) — nothing here hard-codes the workflow.
+
+import { chooseImage } from "./bridge.js";
+import { busy, empty, field, h, mount, navigate, notice, select, toast, when } from "./ui.js";
+
+const cache = {};
+
+/** code -> category, from the public catalogue (loaded once a page). */
+export async function categories(session) {
+  if (!cache.categories) {
+    cache.categories = session.get("/categories").then((list) => new Map(list.map((c) => [c.code, c])));
+  }
+  return cache.categories;
+}
+
+/** The 小类 grouped under their 大类 for a <select>; `kind` "request" / "event" first. */
+export async function categoryOptions(session, firstKind) {
+  const all = [...(await categories(session)).values()].filter((c) => c.active !== false);
+  const parents = all.filter((c) => c.level === 1 || !c.parent);
+  const groups = parents.map((p) => ({
+    label: p.name, kind: p.kind,
+    options: all.filter((c) => c.parent === p.code).map((c) => ({ value: c.code, label: c.name })),
+  })).filter((g) => g.options.length);
+  groups.sort((a, b) => (b.kind === firstKind) - (a.kind === firstKind));
+  return groups;
+}
+
+async function departments(session) {
+  if (!cache.departments) cache.departments = session.get("/departments");
+  return cache.departments;
+}
+
+function statusTag(c) {
+  return h(`span.tag.status-${c.status}`, c.status_label || c.status);
+}
+
+/** A tappable card for a list of cases. */
+export function caseItem(c, categoryMap, extra) {
+  const category = categoryMap.get(c.category);
+  return h("div.item.tappable", { dataset: { caseId: c.id, code: c.code }, onclick: () => navigate(`case/${c.id}`) },
+    c.light !== undefined ? h(`span.light.${c.light || "none"}`, { title: c.light || "" }) : null,
+    h("div.grow",
+      h("div.row", h("strong.grow.ellipsis", category ? category.name : c.category), statusTag(c)),
+      h("div.muted.ellipsis", c.address || c.description || ""),
+      h("div.muted", c.code, " · ", when(c.created_at), extra ? ` · ${extra}` : "")));
+}
+
+/** A list of cases from GET /cases with `query`. */
+export async function caseList(ctx, { title, query, none }) {
+  const [{ items, total }, categoryMap] = await Promise.all([
+    ctx.session.page("/cases", { page_size: 50, ...query }), categories(ctx.session)]);
+  mount(ctx.view, h("div.card",
+    h("h2", title, h("span.muted", `（${total}）`)),
+    items.length ? h("div.list", items.map((c) => caseItem(c, categoryMap))) : empty(none)));
+  return { items, total };
+}
+
+/** Thumbnails of a case's photos, fetched with the session's token. */
+function photos(session, ids) {
+  const box = h("div.photos");
+  for (const id of ids || []) {
+    const img = h("img", { alt: "现场照片" });
+    box.append(img);
+    session.imageUrl(`/attachments/${id}/thumbnail`).then((url) => { img.src = url; }, () => img.remove());
+  }
+  return box;
+}
+
+/** A photo picker: choose → upload at once → thumbnail; `.ids()` gives the attachment ids. */
+export function photoPicker(session, { max = 9 } = {}) {
+  const uploaded = [];
+  const add = h("button.add", { type: "button" }, "＋ 拍照");
+  const box = h("div.photos", add);
+  add.addEventListener("click", () => busy(add, async () => {
+    const file = await chooseImage();
+    if (!file) return;
+    const attachment = await session.upload(file);
+    uploaded.push(attachment.id);
+    add.before(h("img", { src: URL.createObjectURL(file), alt: "已上传照片", dataset: { attachment: attachment.id } }));
+    if (uploaded.length >= max) add.classList.add("hidden");
+  }));
+  box.ids = () => [...uploaded];
+  return box;
+}
+
+const RATINGS = [["satisfied", "满意"], ["basically_satisfied", "基本满意"], ["dissatisfied", "不满意"]];
+
+/** The control for one transition field; `.value()` reads it (undefined: not given). */
+async function control(ctx, name, c) {
+  const text = (label, multiline = true) => {
+    const el = multiline ? h("textarea", { name }) : h("input", { name });
+    return { label, el, value: () => el.value.trim() || undefined };
+  };
+  switch (name) {
+    case "note": return text("备注");
+    case "reason": return text("原因");
+    case "result": return text("处置结果");
+    case "department": {
+      const list = await departments(ctx.session);
+      const el = select(name, list.map((d) => ({ value: d.code, label: d.name })),
+        { value: c.department || c.suggested_department, placeholder: "选择部门" });
+      return { label: "处置部门", el, value: () => el.value || undefined };
+    }
+    case "category": {
+      const el = select(name, await categoryOptions(ctx.session), { value: c.category });
+      return { label: "类别（可更正）", el, value: () => (el.value !== c.category ? el.value : undefined) };
+    }
+    case "priority": {
+      const el = select(name, [{ value: "normal", label: "一般" }, { value: "urgent", label: "紧急" }], { value: c.priority });
+      return { label: "紧急程度", el, value: () => (el.value !== c.priority ? el.value : undefined) };
+    }
+    case "attachments": {
+      const el = photoPicker(ctx.session);
+      return { label: "照片", el, value: () => (el.ids().length ? el.ids() : undefined) };
+    }
+    case "rating": {
+      const el = select(name, RATINGS.map(([value, label]) => ({ value, label })), { placeholder: "请选择" });
+      return { label: "评价", el, value: () => el.value || undefined };
+    }
+    case "level": {
+      const el = select(name, [{ value: "1", label: "一级督办（镇街）" }, { value: "2", label: "二级督办（县市）" }],
+        { placeholder: "不升级" });
+      return { label: "督办级别", el, value: () => (el.value ? Number(el.value) : undefined) };
+    }
+    case "duration_wd": {
+      const el = h("input", { name, type: "number", min: 1, max: 60, inputmode: "numeric" });
+      return { label: "工作日数", el, value: () => (el.value ? Number(el.value) : undefined) };
+    }
+    case "until": {
+      const el = h("input", { name, type: "datetime-local" });
+      return { label: "截止时间", el, value: () => (el.value ? new Date(el.value).toISOString() : undefined) };
+    }
+    case "primary": {
+      const near = c.location
+        ? await ctx.session.get("/cases/nearby", { lat: c.location.lat, lng: c.location.lng, category: c.category })
+        : [];
+      const options = near.filter((n) => n.id !== c.id)
+        .map((n) => ({ value: n.id, label: `${n.code} ${n.status_label}（${Math.round(n.distance_m)}米）` }));
+      const el = select(name, options, { placeholder: options.length ? "选择主案件" : "附近没有可并入的案件" });
+      return { label: "并入案件", el, value: () => el.value || undefined };
+    }
+    default: return text(name, false);
+  }
+}
+
+/** The sheet for one action: its fields, then POST /transitions with If-Match. */
+async function actionSheet(ctx, c, action, version, done) {
+  const names = [...action.required, ...action.one_of, ...action.optional.filter((n) => n !== "assignee")];
+  if (!names.includes("note")) names.push("note");
+  const controls = [];
+  for (const name of names) controls.push([name, await control(ctx, name, c)]);
+  const message = h("div");
+  const submit = h("button.primary", { type: "submit", dataset: { confirm: action.name } }, `确认${action.label}`);
+  const form = h("form.sheet", {
+    onsubmit: (event) => {
+      event.preventDefault();
+      busy(submit, async () => {
+        const body = { action: action.name };
+        for (const [name, ctl] of controls) {
+          const value = ctl.value();
+          if (value !== undefined) body[name] = value;
+        }
+        const missing = action.required.filter((n) => body[n] === undefined);
+        if (missing.length || (action.one_of.length && !action.one_of.some((n) => body[n] !== undefined))) {
+          mount(message, notice("请填写必填项", "error"));
+          return;
+        }
+        try {
+          await ctx.session.request("POST", `/cases/${c.id}/transitions`,
+            { json: body, headers: { "If-Match": `"${version}"` } });
+        } catch (error) {
+          const stale = error.status === 412 || error.reason === "version_conflict";
+          mount(message, notice(stale ? "案件已被他人更新，已刷新，请重新操作" : error.message, "error"));
+          if (stale) setTimeout(done, 1200);
+          return;
+        }
+        toast(`${action.label}成功`);
+        done();
+      });
+    },
+  }, h("h3", action.label),
+  controls.map(([name, ctl]) => field(ctl.label, ctl.el, {
+    required: action.required.includes(name) || action.one_of.includes(name) })),
+  message, submit);
+  return form;
+}
+
+/** One case for staff: details, photos, what happened, and the actions this user may take. */
+export async function caseDetail(ctx, id, { back } = {}) {
+  mount(ctx.view, empty("加载中…"));
+  const [c, actions, history, categoryMap, departmentList] = await Promise.all([
+    ctx.session.get(`/cases/${id}`), ctx.session.get(`/cases/${id}/actions`),
+    ctx.session.get(`/cases/${id}/history`), categories(ctx.session), departments(ctx.session)]);
+  const departmentName = (code) => (departmentList.find((d) => d.code === code) || { name: code }).name;
+  const category = categoryMap.get(c.category);
+  const reload = () => caseDetail(ctx, id, { back });
+  const sheetBox = h("div");
+  const buttons = actions.actions.map((action) => h("button.secondary", {
+    type: "button", dataset: { action: action.name },
+    onclick: async () => mount(sheetBox, await actionSheet(ctx, c, action, actions.version, reload)),
+  }, action.label));
+  const reporter = c.reporter || {};
+  mount(ctx.view,
+    h("div.card",
+      h("div.row", h("h2.grow", category ? category.name : c.category), h("span", statusTag(c))),
+      c.priority === "urgent" ? h("span.tag.urgent", "紧急") : null,
+      h("p", c.description),
+      h("dl.kv",
+        h("dt", "编号"), h("dd", c.code),
+        h("dt", "地址"), h("dd", c.address || (c.location ? `${c.location.lat.toFixed(5)}, ${c.location.lng.toFixed(5)}` : "—")),
+        h("dt", "网格"), h("dd", c.grid || (c.outside_grids ? "网格外" : "—")),
+        h("dt", "处置部门"), h("dd", c.department ? departmentName(c.department)
+          : c.suggested_department ? `建议：${departmentName(c.suggested_department)}` : "—"),
+        h("dt", "上报人"), h("dd", [reporter.name, reporter.phone].filter(Boolean).join(" ") || "—"),
+        h("dt", "上报时间"), h("dd", when(c.created_at))),
+      photos(ctx.session, c.attachments)),
+    h("div.card", h("h3", "办理"), buttons.length ? h("div.actions", buttons) : h("div.muted", "当前没有您可以执行的操作"), sheetBox),
+    h("div.card", h("h3", "办理过程"),
+      h("ul.events", [...history].reverse().map((entry) => h("li",
+        h("div", h("strong", entry.label || entry.action), " ", h("span.muted", when(entry.at))),
+        entry.actor && entry.actor.name ? h("div.muted", entry.actor.name) : null,
+        entry.note ? h("div", entry.note) : null,
+        entry.payload && (entry.payload.reason || entry.payload.result)
+          ? h("div", entry.payload.reason || entry.payload.result) : null)))),
+    back ? h("button.secondary", { type: "button", onclick: () => navigate(back) }, "返回列表") : null);
+  return c;
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 from dataclasses import dataclass
@@ -94,18 +95,22 @@ def store(*, owner: str, data: bytes, case_id: ObjectId | None = None) -> Attach
                               max_pixels=config["MAX_IMAGE_PIXELS"],
                               thumb_px=config["THUMBNAIL_PX"])
     fs = _fs()
-    file_id = fs.put(processed.content, content_type=processed.content_type)
-    thumbnail_id = fs.put(processed.thumbnail, content_type="image/jpeg")
+    stored: list[ObjectId] = []
     try:
+        stored.append(fs.put(processed.content, content_type=processed.content_type))
+        stored.append(fs.put(processed.thumbnail, content_type="image/jpeg"))
         return Attachment(
             owner=owner, case=case_id, content_type=processed.content_type,
             size=len(processed.content), width=processed.width, height=processed.height,
-            sha256=hashlib.sha256(processed.content).hexdigest(), file_id=file_id,
-            thumbnail_id=thumbnail_id,
+            sha256=hashlib.sha256(processed.content).hexdigest(), file_id=stored[0],
+            thumbnail_id=stored[1],
         ).save(force_insert=True)
     except Exception:
-        fs.delete(file_id)
-        fs.delete(thumbnail_id)
+        # No file without its record: remove what was stored (best effort — the storage that
+        # just failed may refuse this too).
+        for file_id in stored:
+            with contextlib.suppress(Exception):
+                fs.delete(file_id)
         raise
 
 

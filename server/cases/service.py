@@ -86,6 +86,9 @@ def _replay(key: str, body_hash: str) -> Case | None:
     existing = Case.objects(idempotency_key=key).first()
     if existing is not None and existing.idempotency_hash != body_hash:
         raise Unprocessable("该 Idempotency-Key 已用于内容不同的请求", reason="idempotency_mismatch")
+    if existing is not None:
+        # The first attempt may have failed between its two writes: bind its photos now.
+        attachments.attach(ids=[ObjectId(i) for i in existing.attachments], case_id=existing.id)
     return existing
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import flask_smorest
 import marshmallow as ma
 import mongoengine
+import pymongo.errors
 from bson import ObjectId
 from bson.errors import InvalidId
 from flask import Flask, current_app, request
@@ -169,6 +170,7 @@ class Api(flask_smorest.Api):
         app.register_error_handler(GridhubError, _handle_gridhub_error)
         app.register_error_handler(mongoengine.ValidationError, _handle_model_validation)
         app.register_error_handler(mongoengine.NotUniqueError, _handle_not_unique)
+        app.register_error_handler(pymongo.errors.ConnectionFailure, _handle_database_unavailable)
         app.register_error_handler(Exception, _handle_unexpected)
 
 
@@ -185,6 +187,14 @@ def _handle_model_validation(error: mongoengine.ValidationError):
 
 def _handle_not_unique(error: mongoengine.NotUniqueError):
     return envelope(409, "记录已存在", "duplicate"), 409
+
+
+def _handle_database_unavailable(error: pymongo.errors.ConnectionFailure):
+    """AutoReconnect, a failover, a server selection timeout: nothing the client did; every
+    write is one atomic update, so nothing is half-written and the same request may be sent again."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+    retry = str(current_app.config.get("DB_RETRY_AFTER", 5))
+    return envelope(503, "数据库暂时不可用，请稍后重试", "database_unavailable"), 503, {"Retry-After": retry}
 
 
 def _handle_unexpected(error: Exception):

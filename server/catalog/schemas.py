@@ -58,6 +58,9 @@ class CategoryCreateSchema(CategoryFieldsSchema):
 
 class CategorySchema(CategoryCreateSchema):
     level = fields.Integer()
+    # Read back: a 大类 has no parent, a category may have no domain.
+    parent = fields.String(allow_none=True)
+    domain = fields.String(allow_none=True)
 
 
 class CategoryListArgsSchema(Schema):

@@ -82,8 +82,8 @@ class Config:
     # source checkout; a folder that does not exist turns /miniapp/ off), and the county whose
     # branch hall it opens (unset: the first active hall).
     MINIAPP_DIR: str | None = None
-    DB_RETRY_AFTER = 5  # seconds a client is told to wait when the database is unreachable (503)
     MINIAPP_REGION: str | None = None
+    DB_RETRY_AFTER = 5  # seconds a client is told to wait when the database is unreachable (503)
 
     API_TITLE = "gridhub"
     API_VERSION = "v1"

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, send_from_directory, url_for
 
 from server.errors import NotFound
-from server.hub.models import Hall
+from server.hub import service
 
 log = logging.getLogger(__name__)
 bp = Blueprint("miniapp", __name__, url_prefix="/miniapp")
@@ -58,14 +58,13 @@ def config() -> Response:
 
     settings = current_app.config
     region = settings.get("MINIAPP_REGION")
-    hall = Hall.objects(region=region).first() if region else \
-        Hall.objects(active=True).order_by("region").first()
+    hall = service.opening_hall(region=region)
     demo = bool(settings.get("DEMO"))
     body = {
         "api": "/api/v1",
         "region": hall.region if hall else region,
         "hall": hall.name if hall else None,
-        "sso": settings.get("IDENTITY_PROVIDER") or None,
+        "sso": bool(settings.get("IDENTITY_PROVIDER")),  # residents can sign in by hub ticket
         "demo": demo,
     }
     if demo:

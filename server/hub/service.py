@@ -29,6 +29,12 @@ def hall(region: str) -> Hall:
     return found(Hall.objects(region=region, active=True).first(), "该地区没有分厅")
 
 
+def opening_hall(*, region: str | None) -> Hall | None:
+    """The hall the mini-app opens: the configured county's (if active), else the first active."""
+    halls = Hall.objects(active=True)
+    return (halls.filter(region=region) if region else halls.order_by("region")).first()
+
+
 def _item(item_id: ObjectId) -> ServiceItem:
     return found(ServiceItem.objects(id=item_id).first(), "服务事项不存在")
 

@@ -65,7 +65,7 @@ def test_without_its_folder_the_mini_app_is_off_with_a_404_in_the_envelope(clien
 
 def test_settings_name_the_first_active_hall_and_no_demo_accounts_outside_demo(client, demo):
     body = client.get("/miniapp/config.json").json
-    assert body == {"api": "/api/v1", "region": "371083", "hall": "乳山分厅", "sso": None, "demo": False}
+    assert body == {"api": "/api/v1", "region": "371083", "hall": "乳山分厅", "sso": False, "demo": False}
 
 
 def test_settings_in_demo_mode_offer_the_demo_accounts_and_a_place(client, demo, settings):
@@ -74,7 +74,7 @@ def test_settings_in_demo_mode_offer_the_demo_accounts_and_a_place(client, demo,
     assert body["demo_accounts"]["password"] == "demo-password"
     assert "dispatcher" in body["demo_accounts"]["users"]
     assert body["demo_location"] == {"lat": 36.915, "lng": 121.525}
-    assert body["sso"] == "dev"
+    assert body["sso"] is True
 
 
 def test_settings_open_the_configured_county(client, demo, settings):
@@ -82,6 +82,13 @@ def test_settings_open_the_configured_county(client, demo, settings):
     settings["MINIAPP_REGION"] = "371002"
     body = client.get("/miniapp/config.json").json
     assert (body["region"], body["hall"]) == ("371002", "环翠分厅")
+
+
+def test_settings_never_open_an_inactive_hall(client, demo, settings):
+    Hall(region="371002", name="环翠分厅", active=False).save()
+    settings["MINIAPP_REGION"] = "371002"
+    body = client.get("/miniapp/config.json").json
+    assert (body["region"], body["hall"]) == ("371002", None)
 
 
 def test_settings_without_any_hall_say_so(client):

@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 redis_pid=""
 if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   if command -v redis-server >/dev/null; then
-    redis-server --port 6379 --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
-      --loglevel warning & redis_pid=$!
+    # Outside libfaketime: a suite run under `faketime … make test` moves our clock, and
+    # redis-server cannot start under it (a jemalloc clash).
+    env -u LD_PRELOAD -u FAKETIME redis-server --port 6379 --bind 127.0.0.1 --save "" \
+      --appendonly no --daemonize no --loglevel warning & redis_pid=$!
     trap '[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true' EXIT
   else
     echo "note: no Redis on 127.0.0.1:6379 and no redis-server to start" >&2

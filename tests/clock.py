@@ -1,5 +1,6 @@
 """Moments in Shanghai time for tests: `at(2026, 11, 23, 10)`."""
 
+import os
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,3 +27,36 @@ def naive_add_working_minutes(start: datetime, minutes: int) -> datetime:
             counted += 1
         moment += timedelta(minutes=1)
     return moment
+
+
+def from_now(**delta: float) -> datetime:
+    """An instant relative to the test's clock (real, moved by time-machine or by faketime).
+    Never write a literal for "some time ahead" or "some time ago": it expires."""
+    return datetime.now(SH) + timedelta(**delta)
+
+
+def iso_from_now(**delta: float) -> str:
+    """`from_now` as the API takes it: ISO-8601 with the Shanghai offset."""
+    return from_now(**delta).isoformat(timespec="seconds")
+
+
+_FAKETIME_VARS = ("LD_PRELOAD", "FAKETIME", "FAKETIME_NO_CACHE", "DONT_FAKE_MONOTONIC")
+
+
+def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child process a test starts, on the test's own clock.
+
+    Under libfaketime with a start-at time (`faketime -f '@2027-03-15 10:00:00' make test`),
+    every process's clock starts anew at that instant: a worker started minutes into the run
+    would live minutes in our past (its claims never due, our tokens issued in its future).
+    Rebase the child's start to our current (moved) time."""
+    env = dict(os.environ if base is None else base)
+    if env.get("FAKETIME", "").startswith("@"):
+        env["FAKETIME"] = "@" + datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    return env
+
+
+def clock_free_env() -> dict[str, str]:
+    """This process's environment without libfaketime, for programs that cannot start under it
+    (redis-server: a jemalloc clash). Redis keeps real time; nothing we test reads its clock."""
+    return {k: v for k, v in os.environ.items() if k not in _FAKETIME_VARS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -21,6 +22,15 @@ from server.grids.service import grid_index
 pytest_plugins = ["tests.cases", "tests.push", "tests.redis_server"]
 
 DEMO_HASH = hash_password(DEMO_PASSWORD)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the rate limiter's in-memory expiry timers (limits' MemoryStorage), which are not
+    daemon threads. Under libfaketime (`faketime … make test`) a timed wait on a lock never
+    times out, so the run would finish its tests and then hang at exit waiting for them."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
 
 
 @pytest.fixture(scope="session")

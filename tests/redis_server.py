@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from tests.clock import clock_free_env
+
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -34,7 +36,7 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+             "--appendonly", "no"], stdout=subprocess.DEVNULL, env=clock_free_env())
         _wait(self._answers, timeout=10)
 
     def stop(self) -> None:

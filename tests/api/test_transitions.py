@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from server.cases.models import Case
+from tests.clock import iso_from_now
 from tests.factories import handler_of
 
 
@@ -140,7 +141,7 @@ def test_suspending_and_resuming_returns_to_the_state_left(case_in, transition):
     case = case_in("in_progress")
     suspended = transition(case["id"], "supervisor",
                            {"action": "suspend", "reason": "等待天气",
-                            "until": "2026-12-01T09:00:00+08:00"})
+                            "until": iso_from_now(days=3)})
     assert suspended.json["status"] == "suspended"
     resumed = transition(case["id"], "dispatcher", {"action": "resume"})
     assert (resumed.json["status"], resumed.json["suspension"]) == ("in_progress", None)

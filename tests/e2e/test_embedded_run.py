@@ -13,6 +13,8 @@ import urllib.request
 
 import pytest
 
+from tests.clock import child_env
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -27,7 +29,7 @@ def server():
     env["GRIDHUB_SLA_SWEEP_SECONDS"] = "1"
     process = subprocess.Popen(
         [sys.executable, "-c", "from server.cli import cli; cli()", "run", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

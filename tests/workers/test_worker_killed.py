@@ -25,6 +25,7 @@ from pymongo import MongoClient
 
 from server.inbox.models import Device, Notification
 from tests.celery_worker import wait_for
+from tests.clock import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("TEST_KILL_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -43,7 +44,8 @@ def shared_db():
     """A database server of its own: (client, uri)."""
     port = _free_port()
     server = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "mongomock_server.py"),
-                               "--port", str(port)], stdout=subprocess.DEVNULL)
+                               "--port", str(port)], stdout=subprocess.DEVNULL,
+                              env=child_env())
     client = MongoClient(f"mongodb://127.0.0.1:{port}", serverSelectionTimeoutMS=10_000)
     wait_for(lambda: client.admin.command("ping"), timeout=10)
     yield client, f"mongodb://127.0.0.1:{port}"
@@ -75,7 +77,8 @@ def worker_process(shared_db, fake_fcm, tmp_path):
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gridhub"), "worker", "--pool", "solo",
              "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel", "WARNING"],
-            env=env, stdout=tmp_path.joinpath("worker.log").open("a"), stderr=subprocess.STDOUT)
+            env=child_env(env), stdout=tmp_path.joinpath("worker.log").open("a"),
+            stderr=subprocess.STDOUT)
         started.append(process)
         return process
 

@@ -21,7 +21,8 @@ from server.cases.models import Case
 from server.catalog import service as catalog
 from server.inbox import devices
 from server.inbox.models import Notification
-from server.webhooks.models import WebhookSubscription
+from server.webhooks import service as webhooks
+from workflows.case_machine import public_entry
 
 
 def _deadline(case: Case, entry: dict[str, Any]) -> str | None:
@@ -38,13 +39,14 @@ class Fanned:
     deliver: list[str] = field(default_factory=list)  # ids still to deliver (push, SMS …)
 
 
-def _channels(event_type: str, audience: set[str], case: Case) -> list[tuple[str, str]]:
+def _channels(event_type: str, audience: set[str], case: Case,
+              reporter_facing: bool) -> list[tuple[str, str]]:
     """(recipient, channel) pairs: the inbox for everyone; push for those with a device when
-    push is configured; SMS for urgent events to those with a phone; and the sister apps'
-    webhook subscriptions that want this event of this region (recipient: subscription id)."""
+    push is configured; SMS for urgent events to those with a phone; and the webhook
+    subscriptions this event goes to (recipient: subscription id)."""
     pairs = [(recipient, "inbox") for recipient in audience]
-    pairs += [(str(s.id), "webhook") for s in WebhookSubscription.objects(active=True)
-              if s.wants(event_type, case.region_path)]
+    pairs += [(str(s.id), "webhook") for s in webhooks.subscribers(
+        event_type=event_type, case=case, reporter_facing=reporter_facing)]
     if not audience:
         return sorted(pairs)
     enabled = channels.enabled()
@@ -66,14 +68,16 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
     event_type = entry["action"]
     audience = recipients.resolve(rules.audiences(event_type), case)
     audience.discard((entry.get("actor") or {}).get("key", "").partition(":")[2])
-    pairs = _channels(event_type, audience, case)
+    public = public_entry(entry)
+    pairs = _channels(event_type, audience, case, reporter_facing=public is not None)
     if not pairs:
         return Fanned()
     category = catalog.find(code=case.category)
-    title, body = rules.text(event_type, code=case.code,
-                             category=category.name if category else case.category,
-                             address=case.address, deadline=_deadline(case, entry),
-                             note=entry.get("note"))
+    texts = {"category": category.name if category else case.category, "code": case.code,
+             "address": case.address, "deadline": _deadline(case, entry)}
+    title, body = rules.text(event_type, **texts, note=entry.get("note"))
+    # What leaves the platform (webhooks) carries only the note written for the reporter.
+    _, outside_body = rules.text(event_type, **texts, note=public["note"] if public else None)
     now = now or datetime.now(UTC)
     event_key = f"case:{case_id}:{seq}"
     common = {"event_key": event_key, "case": case_id, "case_code": case.code,
@@ -88,6 +92,8 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
         key = {"event_key": event_key, "recipient": recipient, "channel": channel}
         state = {"status": "sent", "sent_at": now} if channel == "inbox" else \
             {"status": "pending", "next_attempt_at": now}
+        if channel == "webhook":
+            state["body"] = outside_body
         try:
             written = collection.update_one(key, {"$setOnInsert": {**common, **key, **state}},
                                             upsert=True)

@@ -83,6 +83,9 @@ class Config:
     # branch hall it opens (unset: the first active hall).
     MINIAPP_DIR: str | None = None
     MINIAPP_REGION: str | None = None
+    # Counties whose cases of public categories anyone may read through Open311 (coarsened, no
+    # personal data, no staff note). Empty (default): Open311 reads need a sister app's api_key.
+    OPEN311_PUBLIC_REGIONS: list[str] = []
     DB_RETRY_AFTER = 5  # seconds a client is told to wait when the database is unreachable (503)
 
     API_TITLE = "gridhub"
@@ -141,6 +144,10 @@ def _county(value: str) -> str:
     if not (len(value) == 6 and value.isascii() and value.isdigit()):
         raise ValueError("expected a six-digit county code")
     return value
+
+
+def _counties(value: str) -> list[str]:
+    return [_county(part.strip()) for part in value.split(",") if part.strip()]
 
 
 def _http_url(value: str) -> str:
@@ -250,6 +257,7 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_DELIVERY_LEASE_SECONDS": ("DELIVERY_LEASE_SECONDS", _int),
     "GRIDHUB_MINIAPP_DIR": ("MINIAPP_DIR", _directory),
     "GRIDHUB_MINIAPP_REGION": ("MINIAPP_REGION", _county),
+    "GRIDHUB_OPEN311_PUBLIC_REGIONS": ("OPEN311_PUBLIC_REGIONS", _counties),
 }
 
 

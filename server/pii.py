@@ -186,3 +186,11 @@ def can_read(principal, *, owner_key: str | None = None) -> bool:
     if owner_key is not None and principal.key == owner_key:
         return True
     return principal.kind == "user" and bool(principal.roles & PII_READ_ROLES)
+
+
+def masked_actor(actor: dict, principal) -> dict:
+    """A history entry's actor as `principal` may see it: a resident's name masked without
+    `pii:read` (staff names are their work identity and stay)."""
+    if "resident" not in (actor.get("roles") or ()) or can_read(principal, owner_key=actor.get("key")):
+        return actor
+    return {**actor, "name": mask_name(actor.get("name"))}

@@ -43,6 +43,8 @@ FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.CANCELLED, State.M
 OPEN_STATES = frozenset(State) - FINAL_STATES
 
 ROLES = ("grid_worker", "resident", "dispatcher", "handler", "supervisor", "admin")
+STAFF_ROLES = frozenset(ROLES) - {"resident"}
+NOTE_VISIBILITIES = ("internal", "public")
 PRIORITIES = ("normal", "urgent")
 RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
 MAX_SUPERVISION_LEVEL = 2
@@ -81,10 +83,14 @@ class ActionSpec:
     required: tuple[str, ...] = ()
     one_of: tuple[str, ...] = ()  # at least one of these must be present
     optional: tuple[str, ...] = ()
+    # What the reporter (and anyone outside the back office) may read of an entry of this
+    # action: whether it shows at all, and which payload fields are written for them.
+    reporter_facing: bool = True
+    public_fields: tuple[str, ...] = ()
 
     @property
     def fields(self) -> frozenset[str]:
-        return frozenset(("note", *self.required, *self.one_of, *self.optional))
+        return frozenset(("note", "note_visibility", *self.required, *self.one_of, *self.optional))
 
 
 def _permits(*roles: str, relation: Relation | None = None) -> tuple[Permit, ...]:
@@ -104,39 +110,44 @@ ACTIONS: Mapping[str, ActionSpec] = {
         ActionSpec("accept", "受理立案", frozenset({State.REPORTED}), State.ACCEPTED, _DISPATCHER,
                    optional=("category", "priority")),
         ActionSpec("reject", "不予受理", frozenset({State.REPORTED}), State.REJECTED, _DISPATCHER,
-                   required=("reason",)),
+                   required=("reason",), public_fields=("reason",)),
         ActionSpec("cancel", "撤销", frozenset({State.REPORTED}), State.CANCELLED,
                    (Permit(None, Relation.REPORTER),)),
         ActionSpec("merge", "并案", frozenset({State.REPORTED, State.ACCEPTED}), State.MERGED,
                    _DISPATCHER, required=("primary",)),
         ActionSpec("self_handle", "自行处置", frozenset({State.REPORTED}), State.HANDLED,
                    (Permit("grid_worker", Relation.REPORTER),), required=("result",),
-                   optional=("attachments",)),
+                   optional=("attachments",), public_fields=("result", "attachments")),
         ActionSpec("dispatch", "派遣", frozenset({State.ACCEPTED}), State.DISPATCHED, _DISPATCHER,
-                   required=("department",), optional=("assignee",)),
+                   required=("department",), optional=("assignee",), public_fields=("department",)),
         ActionSpec("redispatch", "改派", frozenset({State.DISPATCHED}), State.DISPATCHED,
-                   _DISPATCHER, required=("department",), optional=("assignee",)),
+                   _DISPATCHER, required=("department",), optional=("assignee",),
+                   public_fields=("department",)),
         ActionSpec("sign", "签收", frozenset({State.DISPATCHED}), State.IN_PROGRESS, _HANDLER),
         ActionSpec("return", "退回", frozenset({State.DISPATCHED, State.IN_PROGRESS}),
                    State.ACCEPTED, _HANDLER, required=("reason",)),
         ActionSpec("request_extension", "延期申请", frozenset({State.IN_PROGRESS}), None, _HANDLER,
-                   required=("reason",), one_of=("until", "duration_wd")),
+                   required=("reason",), one_of=("until", "duration_wd"), reporter_facing=False),
         ActionSpec("approve_extension", "批准延期", frozenset({State.IN_PROGRESS}), None,
-                   _SUPERVISOR),
-        ActionSpec("deny_extension", "驳回延期", frozenset({State.IN_PROGRESS}), None, _SUPERVISOR),
+                   _SUPERVISOR, reporter_facing=False),
+        ActionSpec("deny_extension", "驳回延期", frozenset({State.IN_PROGRESS}), None, _SUPERVISOR,
+                   reporter_facing=False),
         ActionSpec("suspend", "挂起", frozenset({State.DISPATCHED, State.IN_PROGRESS}),
                    State.SUSPENDED, _SUSPENDERS, required=("reason",),
                    optional=("until", "duration_wd")),
         ActionSpec("resume", "恢复", frozenset({State.SUSPENDED}), None,
                    (*_SUSPENDERS, Permit("system"))),
-        ActionSpec("supervise", "督办", _OPEN, None, _SUPERVISOR, optional=("level",)),
+        ActionSpec("supervise", "督办", _OPEN, None, _SUPERVISOR, optional=("level",),
+                   reporter_facing=False),
         ActionSpec("handle", "处置反馈", frozenset({State.IN_PROGRESS}), State.HANDLED, _HANDLER,
-                   required=("result",), optional=("attachments",)),
+                   required=("result",), optional=("attachments",),
+                   public_fields=("result", "attachments")),
         ActionSpec("verify_pass", "核查通过", frozenset({State.HANDLED}), State.CLOSED, _VERIFIERS),
         ActionSpec("verify_fail", "核查不通过", frozenset({State.HANDLED}), State.IN_PROGRESS,
                    _VERIFIERS, required=("reason",)),
         ActionSpec("evaluate", "评价", frozenset({State.CLOSED}), None,
-                   (Permit(None, Relation.REPORTER),), required=("rating",)),
+                   (Permit(None, Relation.REPORTER),), required=("rating",),
+                   public_fields=("rating",)),
         ActionSpec("reopen", "重办", frozenset({State.CLOSED}), State.DISPATCHED, _SUPERVISOR,
                    required=("reason",), optional=("department", "assignee")),
     )
@@ -340,10 +351,48 @@ def apply(case: CaseSnapshot, action: str, actor: Actor, payload: Mapping[str, A
         "to": to_state.value,
         "actor": {"key": actor.key, "name": actor.name, "roles": sorted(actor.roles)},
         "note": payload.get("note"),
-        "payload": {k: v for k, v in payload.items() if k != "note" and v is not None},
+        "note_visibility": note_visibility(actor, payload.get("note_visibility")),
+        "payload": {k: v for k, v in payload.items()
+                    if k not in ("note", "note_visibility") and v is not None},
         "at": now,
     }
     return Outcome(to_state, set_fields, inc_fields, entry)
+
+
+def note_visibility(actor: Actor, asked: str | None) -> str:
+    """Who may read an entry's note: staff's notes are internal unless they mark one public
+    (written for the reporter); a resident's or a sister app's own note is public."""
+    if asked in NOTE_VISIBILITIES:
+        return asked
+    return "internal" if actor.roles & STAFF_ROLES or "system" in actor.roles else "public"
+
+
+# History entries that are not workflow actions, and whether the reporter sees them.
+EVENT_REPORTER_FACING: Mapping[str, bool] = {
+    "report": True, "sla.warning": False, "sla.overdue": False, "sla.escalated": False,
+    "evaluation.reminder": False,
+}
+
+
+def public_entry(entry: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An entry as anyone outside the back office may read it — the reporter, a follower, a
+    sister app, the public: None for back-office traffic (supervision, extensions, SLA cards);
+    otherwise no staff names, the note only when public, and only the payload fields written
+    for the reporter. The one rule for every such view (history, timeline, Open311, webhooks)."""
+    action = str(entry.get("action") or "")
+    spec = ACTIONS.get(action)
+    if not (spec.reporter_facing if spec else EVENT_REPORTER_FACING.get(action, False)):
+        return None
+    payload = entry.get("payload") or {}
+    public = spec.public_fields if spec else ()
+    return {
+        "seq": entry.get("seq"), "action": action, "from": entry.get("from"), "to": entry.get("to"),
+        "actor": {"roles": list((entry.get("actor") or {}).get("roles") or ())},
+        "note": entry.get("note") if entry.get("note_visibility") == "public" else None,
+        "note_visibility": "public",
+        "payload": {k: payload[k] for k in public if k in payload},
+        "at": entry.get("at"),
+    }
 
 
 Effect = Callable[[CaseSnapshot, Actor, Mapping[str, Any], datetime],
@@ -419,6 +468,7 @@ def report_entry(actor: Actor, *, now: datetime, note: str | None = None) -> dic
         "to": State.REPORTED.value,
         "actor": {"key": actor.key, "name": actor.name, "roles": sorted(actor.roles)},
         "note": note,
+        "note_visibility": note_visibility(actor, None),
         "payload": {},
         "at": now,
     }

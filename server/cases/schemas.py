@@ -8,7 +8,14 @@ from server import pii
 from server.cases import timers
 from server.extensions.api import LocalDateTime, Schema, object_id_field
 from server.grids.coords import SYSTEMS
-from workflows.case_machine import ACTIONS, PRIORITIES, RATINGS, STATE_LABELS, State
+from workflows.case_machine import (
+    ACTIONS,
+    NOTE_VISIBILITIES,
+    PRIORITIES,
+    RATINGS,
+    STATE_LABELS,
+    State,
+)
 
 _text = fields.String
 
@@ -39,6 +46,9 @@ class CaseCreateSchema(Schema):
 class TransitionSchema(Schema):
     action = _text(required=True, validate=validate.Length(1, 40))
     note = _text(validate=validate.Length(0, 1000))
+    note_visibility = _text(validate=validate.OneOf(NOTE_VISIBILITIES), metadata={
+        "description": "internal (default for staff: back office only) or public (written for "
+                       "the reporter: shown on their timeline and history)"})
     reason = _text(validate=validate.Length(1, 500))
     department = _text(validate=validate.Length(1, 42))
     assignee = object_id_field()
@@ -226,8 +236,11 @@ class HistoryEntrySchema(Schema):
     label = fields.Function(history_label, metadata={"description": "the action's name in Chinese"})
     from_state = _text(data_key="from", attribute="from", allow_none=True)
     to = _text()
-    actor = fields.Dict()
+    actor = fields.Dict(metadata={"description": "key, name, roles (staff); roles only for "
+                                                 "residents and sister apps"})
     note = _text(allow_none=True)
+    note_visibility = _text(load_default="internal", dump_default="internal",
+                            metadata={"description": "internal or public"})
     payload = fields.Dict()
     at = LocalDateTime()
 

@@ -164,10 +164,20 @@ def get(*, principal: Principal, case_id: ObjectId) -> Case:
                  "案件不存在")
 
 
+def is_staff(principal: Principal) -> bool:
+    """Back-office staff (every role but resident) read the whole history with staff notes;
+    residents and sister apps read what is written for the reporter."""
+    return principal.kind == "user" and principal.has_role(*machine.STAFF_ROLES)
+
+
 def history(*, principal: Principal, case_id: ObjectId) -> list[dict[str, Any]]:
-    """The append-only history of a visible case, oldest first."""
-    return found(Case.objects(Q(id=case_id) & scope_filter(principal)).only("history").first(),
-                 "案件不存在").history
+    """The history of a visible case as the principal may read it, oldest first."""
+    entries = found(Case.objects(Q(id=case_id) & scope_filter(principal)).only("history").first(),
+                    "案件不存在").history
+    if not is_staff(principal):
+        return [public for public in map(machine.public_entry, entries) if public is not None]
+    return [{**entry, "actor": pii.masked_actor(entry.get("actor") or {}, principal)}
+            for entry in entries]
 
 
 def list_cases(*, principal: Principal, filters: dict[str, Any]):

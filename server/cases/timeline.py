@@ -17,7 +17,7 @@ from server.cases.service import scope_filter
 from server.errors import found
 from server.grids.models import Department
 from workflows import sla
-from workflows.case_machine import FINAL_STATES
+from workflows.case_machine import FINAL_STATES, public_entry
 
 STAGES = (("accept", "受理"), ("dispatch", "派遣"), ("handle", "处置"), ("close", "结案"))
 # history action -> the stage it completes
@@ -33,7 +33,7 @@ def _department(code: str | None) -> str:
 
 
 def _text(entry: dict[str, Any]) -> str | None:
-    """One plain sentence for a history entry a resident should see, or None."""
+    """One plain sentence for a public entry (`public_entry`), or None."""
     payload = entry.get("payload") or {}
     action = entry.get("action")
     texts = {
@@ -62,7 +62,7 @@ def timeline(*, principal: Principal, case_id: ObjectId) -> dict[str, Any]:
     case = found(Case.objects(Q(id=case_id) & scope_filter(principal)).first(), "案件不存在")
     done: dict[str, datetime] = {}
     events = []
-    for entry in case.history:
+    for entry in filter(None, map(public_entry, case.history)):
         stage = STAGE_OF.get(entry.get("action"))
         if stage:
             done[stage] = entry["at"]
@@ -70,6 +70,8 @@ def timeline(*, principal: Principal, case_id: ObjectId) -> dict[str, Any]:
             for key in ("handle", "close"):
                 done.pop(key, None)
         text = _text(entry)
+        if text and entry["note"] and entry["action"] != "evaluate":  # a note staff wrote for them
+            text = f"{text}（{entry['note']}）"
         if text:
             events.append({"at": entry["at"], "action": entry["action"], "text": text})
     closed_at = sla.aware(case.closed_at)

@@ -47,6 +47,9 @@ class Category(Document):
     attributes = EmbeddedDocumentListField(Attribute)
     keywords = ListField(StringField())
     active = BooleanField(default=True)
+    # Reports of this category may be read by anyone through Open311 (in a county that opens its
+    # reads): street-level problems, never a resident's personal 诉求. An admin decides.
+    public = BooleanField(default=False)
 
     meta = {"collection": "categories", "indexes": ["parent"]}
 

@@ -42,6 +42,8 @@ class CategoryFieldsSchema(Schema):
     keywords = fields.List(fields.String(validate=validate.Length(1, 20)),
                            validate=validate.Length(0, 30))
     active = fields.Boolean()
+    public = fields.Boolean(metadata={"description": "reports may be read anonymously through "
+                                                     "Open311 in counties that open their reads"})
 
     @validates_schema
     def _attribute_codes_unique(self, data, **_kwargs):

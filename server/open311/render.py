@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -11,6 +12,11 @@ from flask import Response
 # XML: the element of each item of a list, by the list's element name (GeoReport v2 §formats)
 ITEM = {"services": "service", "service_requests": "request", "attributes": "attribute",
         "values": "value", "endpoints": "endpoint", "formats": "format", "errors": "error"}
+
+
+# Characters XML 1.0 does not allow at all (escaping cannot help): C0 controls but tab, LF, CR;
+# surrogates; U+FFFE/U+FFFF. Stored text predating input checks must not break the feed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml(name: str, value: Any) -> str:
@@ -23,7 +29,7 @@ def _xml(name: str, value: Any) -> str:
         return f"<{name}/>" if name != "item" else ""
     if isinstance(value, bool):
         value = "true" if value else "false"
-    return f"<{name}>{escape(str(value))}</{name}>"
+    return f"<{name}>{escape(_NOT_XML.sub('', str(value)))}</{name}>"
 
 
 def answer(fmt: str, root: str, payload: Any, status: int = 200,

@@ -4,7 +4,13 @@
   vocabulary (code, datatype, required, order, description, values);
 - a request is a case: `service_request_id` is the case code, `status` is `open` until the
   case reaches a final state, `expected_datetime` the handle deadline, `agency_responsible` the
-  department, `status_notes` the last note in the case history;
+  department, `status_notes` the last text of the history written for the reporter (never a
+  staff note: `workflows.case_machine.public_entry`);
+- reading is either a sister app's (`api_key` of a client holding `cases:read`: the cases its
+  read scope shows it, its own reports) or anonymous, which only counties listed in
+  `GRIDHUB_OPEN311_PUBLIC_REGIONS` allow (none by default), and then only for categories an
+  admin marked `public`, reported in the last 90 days, without description, address, photo or
+  personal data, the point coarsened to about 100 m and the place named by its community;
 - posting needs `api_key`, a sister app's Open311 key, and that app must hold `cases:write`:
   the case records the app as reporter (source `client`), exactly as the JSON API does.
 """
@@ -15,6 +21,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from mongoengine import Q
 from werkzeug.datastructures import MultiDict
 
@@ -27,8 +34,8 @@ from server.errors import GridhubError
 from server.extensions.api import SHANGHAI
 from server.extensions.limits import enforce
 from server.grids import gazetteer
-from server.grids.models import Department
-from workflows.case_machine import FINAL_STATES
+from server.grids.models import Department, Region
+from workflows.case_machine import FINAL_STATES, public_entry
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_SPAN = timedelta(days=90)
@@ -38,6 +45,7 @@ OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 ATTRIBUTE = re.compile(r"^attribute\[([A-Za-z][A-Za-z0-9_]{0,39})\](\[\])?$")
 PHONE = re.compile(r"^\+?(86)?(1\d{10})$")
 FINAL = frozenset(state.value for state in FINAL_STATES)
+COARSE_DIGITS = 3  # anonymous readers get the point to 0.001° (about 100 m)
 
 
 class Open311Error(Exception):
@@ -55,7 +63,10 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 # --- discovery and services ------------------------------------------------------------------
-def discovery(base_url: str) -> dict[str, Any]:
+def discovery() -> dict[str, Any]:
+    """Where the endpoint lives: the configured public URL, never the request's Host header
+    (which a caller chooses); a relative reference when none is configured."""
+    base_url = (current_app.config["PUBLIC_URL"] or "") + "/open311/v2"
     return {"changeset": "2026-11-21T00:00:00+08:00", "contact": "网格化服务管理中心",
             "key_service": "向平台管理员申请接入应用并签发 Open311 api_key",
             "endpoints": [{"specification": SPECIFICATION, "url": base_url.rstrip("/"),
@@ -202,15 +213,41 @@ def _positive(args: MultiDict, name: str, default: int, limit: int | None = None
     return min(int(raw), limit) if limit else int(raw)
 
 
+def _reader(args: MultiDict) -> Principal | None:
+    """The sister app reading (its `api_key` must hold `cases:read`), or None: anonymous."""
+    if not args.get("api_key"):
+        return None
+    client = clients.by_api_key(args["api_key"])
+    if client is None:
+        raise Open311Error(403, "api_key 无效或接入应用已停用")
+    if "cases:read" not in client.scopes:
+        raise Open311Error(403, "该接入应用没有 cases:read 授权")
+    return clients.principal_of(client)
+
+
+def _readable(reader: Principal | None) -> Q:
+    """The cases a reader may read: a sister app's read scope, or the public view."""
+    if reader is not None:
+        return cases.scope_filter(reader)
+    counties = current_app.config["OPEN311_PUBLIC_REGIONS"]
+    if not counties:
+        raise Open311Error(403, "本平台未开放匿名查询，请使用具有 cases:read 授权的 api_key")
+    public = [c.code for c in Category.objects(level=2, public=True).only("code")]
+    return (Q(region_path__in=counties) & Q(category__in=public)
+            & Q(created_at__gte=datetime.now(UTC) - MAX_SPAN))
+
+
 def find_requests(args: MultiDict) -> list[dict[str, Any]]:
+    reader = _reader(args)
+    readable = _readable(reader)
     ids = [i.strip() for i in (args.get("service_request_id") or "").split(",") if i.strip()]
     if ids:  # "overrides all other arguments"
         if len(ids) > MAX_PAGE_SIZE:
             raise Open311Error(400, f"一次最多查询 {MAX_PAGE_SIZE} 个 service_request_id")
         wanted = [i for i in ids if CASE_CODE.match(i)]
-        found = {c.code: c for c in _cases(Q(code__in=wanted))} if wanted else {}
-        return [_request(found[i]) for i in ids if i in found]
-    query = Q(merged_into=None) | Q(merged_into__exists=False)
+        found = {c.code: c for c in _cases(Q(code__in=wanted) & readable)} if wanted else {}
+        return [_request(found[i], reader) for i in ids if i in found]
+    query = readable & (Q(merged_into=None) | Q(merged_into__exists=False))
     codes = [c.strip() for c in (args.get("service_code") or "").split(",") if c.strip()]
     if codes:
         query &= Q(category__in=codes)
@@ -233,7 +270,7 @@ def find_requests(args: MultiDict) -> list[dict[str, Any]]:
     query &= Q(created_at__gte=start, created_at__lte=end)
     page = _positive(args, "page", 1)
     size = _positive(args, "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
-    return [_request(case) for case in _cases(query).skip((page - 1) * size).limit(size)]
+    return [_request(case, reader) for case in _cases(query).skip((page - 1) * size).limit(size)]
 
 
 def _cases(query: Q):
@@ -242,35 +279,54 @@ def _cases(query: Q):
     return Case.objects(query).order_by("-created_at", "-id")
 
 
-def get_request(request_id: str) -> list[dict[str, Any]]:
-    case = _cases(Q(code=request_id)).first() if CASE_CODE.match(request_id) else None
+def get_request(request_id: str, args: MultiDict) -> list[dict[str, Any]]:
+    reader = _reader(args)
+    case = (_cases(Q(code=request_id) & _readable(reader)).first()
+            if CASE_CODE.match(request_id) else None)
     if case is None:
         raise Open311Error(404, f"service_request_id {request_id!r} 不存在")
-    return [_request(case)]
+    return [_request(case, reader)]
 
 
-def token(token_id: str) -> list[dict[str, Any]]:
-    case = Case.objects(id=token_id).only("code").first() if OBJECT_ID.match(token_id) else None
+def token(token_id: str, args: MultiDict) -> list[dict[str, Any]]:
+    """A token is the submitter's: only the sister app that posted the request may look it up."""
+    reader = _reader(args)
+    if reader is None:
+        raise Open311Error(403, "查询 token 须提供提交该请求的接入应用的 api_key")
+    case = (Case.objects(Q(id=token_id) & cases.scope_filter(reader)).only("code").first()
+            if OBJECT_ID.match(token_id) else None)
     if case is None:
         raise Open311Error(404, "token 不存在")
     return [{"service_request_id": case.code, "token": token_id}]
 
 
 def _status_notes(case: Case) -> str | None:
+    """The latest text written for the reporter: a public note, a rejection's reason, a result."""
     for entry in reversed(case.history or []):
-        payload = entry.get("payload") or {}
-        for text in (entry.get("note"), payload.get("reason"), payload.get("result")):
+        public = public_entry(entry)
+        if public is None:
+            continue
+        for text in (public["note"], public["payload"].get("reason"), public["payload"].get("result")):
             if text:
                 return str(text)
     return None
 
 
-def _request(case: Case) -> dict[str, Any]:
+def _place(case: Case) -> str | None:
+    """The case's community (or town) by name: where it is, without the street address."""
+    for code in reversed((case.region_path or [])[1:3]):
+        region = Region.objects(code=code).only("name").first()
+        if region is not None:
+            return region.name
+    return None
+
+
+def _request(case: Case, reader: Principal | None) -> dict[str, Any]:
     category = Category.objects(code=case.category).only("name").first()
     department = Department.objects(code=case.department).only("name").first() if case.department else None
     lng, lat = case.location["coordinates"] if isinstance(case.location, dict) else case.location
     handle = (case.deadlines or {}).get("handle") or {}
-    return {
+    request = {
         "service_request_id": case.code,
         "status": "closed" if case.status in FINAL else "open",
         "status_notes": _status_notes(case),
@@ -289,6 +345,10 @@ def _request(case: Case) -> dict[str, Any]:
         "long": lng,
         "media_url": case.media_url,
     }
+    if reader is None:  # the public view: what a passer-by could tell, nothing a resident wrote
+        request.update(description=None, address=_place(case), media_url=None,
+                       lat=round(lat, COARSE_DIGITS), long=round(lng, COARSE_DIGITS))
+    return request
 
 
 def from_gridhub_error(error: GridhubError) -> Open311Error:

@@ -30,7 +30,7 @@ def _respond(fmt: str, root: str, produce) -> Response:
 
 @bp.get("/discovery.<fmt>")
 def discovery(fmt: str):
-    return _respond(fmt, "discovery", lambda: service.discovery(request.url_root + "open311/v2"))
+    return _respond(fmt, "discovery", service.discovery)
 
 
 @bp.get("/services.<fmt>")
@@ -67,9 +67,9 @@ post_request.body_types = ("application/x-www-form-urlencoded", "multipart/form-
 
 @bp.get("/requests/<request_id>.<fmt>")
 def get_request(request_id: str, fmt: str):
-    return _respond(fmt, "service_requests", lambda: service.get_request(request_id))
+    return _respond(fmt, "service_requests", lambda: service.get_request(request_id, request.args))
 
 
 @bp.get("/tokens/<token_id>.<fmt>")
 def token(token_id: str, fmt: str):
-    return _respond(fmt, "service_requests", lambda: service.token(token_id))
+    return _respond(fmt, "service_requests", lambda: service.token(token_id, request.args))

@@ -39,6 +39,22 @@ def post(subscription: Any, event: str, delivery_id: str, payload: dict[str, Any
                          allow_redirects=False)
 
 
+def subscribers(*, event_type: str, case: Any, reporter_facing: bool) -> list[WebhookSubscription]:
+    """The active subscriptions an event of this case goes to. An admin's subscription (the
+    county's own systems) gets what it asked for in its region; a sister app's gets only what its
+    read scope shows it — events of its own reports — and only those written for the reporter
+    (no supervision, extension or SLA traffic)."""
+    chosen = []
+    for subscription in WebhookSubscription.objects(active=True):
+        if not subscription.wants(event_type, case.region_path):
+            continue
+        if subscription.client is not None and not (
+                reporter_facing and case.reporter == f"client:{subscription.client}"):
+            continue
+        chosen.append(subscription)
+    return chosen
+
+
 def _visible(principal: Principal):
     """Admins manage every subscription; a sister app (scope `webhooks`) only its own."""
     require_roles(principal, "admin")

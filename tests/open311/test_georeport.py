@@ -49,9 +49,29 @@ def api_key(as_user):
 
 
 @pytest.fixture
-def post(client, api_key):
+def key(api_key):
+    """The Open311 key of a sister app that posts requests and reads them back."""
+    return api_key(("cases:write", "cases:read"))
+
+
+class Reader:
+    """Reads as the sister app whose key posted the requests (its read scope shows them)."""
+
+    def __init__(self, client, key: str) -> None:
+        self.client, self.key = client, key
+
+    def get(self, path: str, query_string: dict | None = None):
+        return self.client.get(path, query_string={"api_key": self.key, **(query_string or {})})
+
+
+@pytest.fixture
+def reader(client, key):
+    return Reader(client, key)
+
+
+@pytest.fixture
+def post(client, key):
     """`post(fmt="json", **form)`: POST requests with a valid key unless one is given."""
-    key = api_key()
 
     def send(fmt="json", **form):
         body = {
@@ -257,90 +277,90 @@ def posted(post):
     return post(media_url="https://cdn.example.com/p/1.jpg").json[0]["service_request_id"]
 
 
-def test_a_request_reads_back_with_every_field_of_the_spec(client, posted):
-    (request,) = client.get(f"{BASE}/requests/{posted}.json").json
+def test_a_request_reads_back_with_every_field_of_the_spec(reader, posted):
+    (request,) = reader.get(f"{BASE}/requests/{posted}.json").json
     assert set(request) == REQUEST_FIELDS
     assert request["status"] == "open" and request["service_code"] == "0102"
     assert request["media_url"] == "https://cdn.example.com/p/1.jpg"
     assert request["requested_datetime"].endswith("+08:00") and request["lat"] == IN_GRID["lat"]
 
 
-def test_a_dispatched_request_has_its_agency_and_expected_datetime(client, posted, transition):
+def test_a_dispatched_request_has_its_agency_and_expected_datetime(reader, posted, transition):
     case = Case.objects.get(code=posted)
     for username, body in CLOSED_LOOP[:2]:
         assert transition(str(case.id), username, body).status_code == 200
-    (request,) = client.get(f"{BASE}/requests/{posted}.json").json
+    (request,) = reader.get(f"{BASE}/requests/{posted}.json").json
     assert request["agency_responsible"] == "乳山市城市管理局"
     deadline = Case.objects.get(code=posted).deadlines["handle"]["deadline"]
     assert datetime.fromisoformat(request["expected_datetime"]) == deadline.replace(tzinfo=UTC)
 
 
-def test_a_request_closed_through_the_workflow_reads_closed_in_json_and_xml(client, posted, transition):
+def test_a_request_closed_through_the_workflow_reads_closed_in_json_and_xml(reader, posted, transition):
     case = Case.objects.get(code=posted)
     for username, body in CLOSED_LOOP:
         assert transition(str(case.id), username, body).status_code == 200
-    (request,) = client.get(f"{BASE}/requests/{posted}.json").json
-    root = xml(client.get(f"{BASE}/requests/{posted}.xml"))
+    (request,) = reader.get(f"{BASE}/requests/{posted}.json").json
+    root = xml(reader.get(f"{BASE}/requests/{posted}.xml"))
     assert request["status"] == "closed" and root.find("request/status").text == "closed"
     assert root.tag == "service_requests" and root.find("request/service_request_id").text == posted
 
 
-def test_status_notes_are_the_last_note_of_the_history(client, posted, transition):
+def test_status_notes_are_the_last_note_of_the_history(reader, posted, transition):
     case = Case.objects.get(code=posted)
     transition(str(case.id), "dispatcher", {"action": "reject", "reason": "不属于本平台受理范围"})
-    (request,) = client.get(f"{BASE}/requests/{posted}.json").json
+    (request,) = reader.get(f"{BASE}/requests/{posted}.json").json
     assert request["status_notes"] == "不属于本平台受理范围" and request["status"] == "closed"
 
 
-def test_an_unknown_request_is_404(client, demo):
-    assert error_of(client.get(f"{BASE}/requests/371083-20260101-999999.json"))[:2] == (404, 404)
+def test_an_unknown_request_is_404(reader, demo):
+    assert error_of(reader.get(f"{BASE}/requests/371083-20260101-999999.json"))[:2] == (404, 404)
 
 
 @pytest.mark.parametrize("request_id", ["..%2F..%2Fetc%2Fpasswd", "%24where", "1' OR '1'='1", "x" * 300])
-def test_path_tricks_in_a_request_id_are_404(client, demo, request_id):
-    assert client.get(f"{BASE}/requests/{request_id}.json").status_code == 404
+def test_path_tricks_in_a_request_id_are_404(reader, demo, request_id):
+    assert reader.get(f"{BASE}/requests/{request_id}.json").status_code == 404
 
 
-def test_a_token_gives_the_request_id(client, post):
+def test_a_token_gives_the_request_id(reader, post):
     (created,) = post().json
-    assert client.get(f"{BASE}/tokens/{created['token']}.json").json == [
+    assert reader.get(f"{BASE}/tokens/{created['token']}.json").json == [
         {"service_request_id": created["service_request_id"], "token": created["token"]}
     ]
 
 
-def test_an_unknown_token_is_404(client, demo):
-    assert client.get(f"{BASE}/tokens/{'0' * 24}.json").status_code == 404
+def test_an_unknown_token_is_404(reader, demo):
+    assert reader.get(f"{BASE}/tokens/{'0' * 24}.json").status_code == 404
 
 
 # --- searching -------------------------------------------------------------------------------
-def test_several_ids_comma_separated_override_the_other_filters(client, post):
+def test_several_ids_comma_separated_override_the_other_filters(reader, post):
     first, second = (post().json[0]["service_request_id"] for _ in range(2))
-    found = client.get(
+    found = reader.get(
         f"{BASE}/requests.json", query_string={"service_request_id": f"{first},{second}", "status": "closed"}
     ).json
     assert [r["service_request_id"] for r in found] == [first, second]
 
 
-def test_requests_filter_by_service_code_and_status(client, post):
+def test_requests_filter_by_service_code_and_status(reader, post):
     post()
     noise = post(service_code="9001", **{"attribute[period]": "day"}).json[0]["service_request_id"]
-    found = client.get(f"{BASE}/requests.json", query_string={"service_code": "9001", "status": "open"}).json
+    found = reader.get(f"{BASE}/requests.json", query_string={"service_code": "9001", "status": "open"}).json
     assert [r["service_request_id"] for r in found] == [noise]
-    assert client.get(f"{BASE}/requests.json", query_string={"status": "closed"}).json == []
+    assert reader.get(f"{BASE}/requests.json", query_string={"status": "closed"}).json == []
 
 
-def test_a_date_range_over_90_days_is_400(client, demo):
-    response = client.get(
+def test_a_date_range_over_90_days_is_400(reader, demo):
+    response = reader.get(
         f"{BASE}/requests.json",
         query_string={"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-06-01T00:00:00+08:00"},
     )
     assert error_of(response)[:2] == (400, 400)
 
 
-def test_a_date_range_excludes_requests_outside_it(client, post):
+def test_a_date_range_excludes_requests_outside_it(reader, post):
     post()
     past = datetime.now(UTC) - timedelta(days=100)
-    found = client.get(
+    found = reader.get(
         f"{BASE}/requests.json",
         query_string={"start_date": past.isoformat(), "end_date": (past + timedelta(days=10)).isoformat()},
     ).json
@@ -353,16 +373,16 @@ def test_a_date_range_excludes_requests_outside_it(client, post):
      {"page": "99999999999999999999"}, {"page": "١"}, {"end_date": "0001-01-01T00:00:00+00:00"},
      {"start_date": "9999-12-31T00:00:00+00:00"}],
 )
-def test_malformed_search_arguments_are_400(client, demo, args):
-    assert error_of(client.get(f"{BASE}/requests.json", query_string=args))[:2] == (400, 400)
+def test_malformed_search_arguments_are_400(reader, demo, args):
+    assert error_of(reader.get(f"{BASE}/requests.json", query_string=args))[:2] == (400, 400)
 
 
-def test_pages_split_the_results_newest_first(client, post):
+def test_pages_split_the_results_newest_first(reader, post):
     ids = [post().json[0]["service_request_id"] for _ in range(3)]
     pages = [
         [
             r["service_request_id"]
-            for r in client.get(f"{BASE}/requests.json", query_string={"page": page, "page_size": 2}).json
+            for r in reader.get(f"{BASE}/requests.json", query_string={"page": page, "page_size": 2}).json
         ]
         for page in (1, 2)
     ]

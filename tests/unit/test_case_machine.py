@@ -20,6 +20,7 @@ from workflows.case_machine import (
     apply,
     check_role,
     describe,
+    public_entry,
     report_entry,
     report_source,
 )
@@ -383,3 +384,44 @@ def test_every_action_has_its_effects_defined():
     from workflows.case_machine import EFFECTS
 
     assert set(EFFECTS) == set(ACTIONS)
+
+
+# --- what the reporter may read of an entry ---------------------------------------------------
+def test_a_staff_note_is_internal_by_default():
+    outcome = apply(snapshot(State.REPORTED), "accept", actor_for("dispatcher"), {"note": "内部"},
+                    now=NOW)
+    assert outcome.entry["note_visibility"] == "internal"
+    assert public_entry(outcome.entry)["note"] is None
+
+
+def test_a_staff_note_marked_public_reaches_the_reporter():
+    outcome = apply(snapshot(State.REPORTED), "accept", actor_for("dispatcher"),
+                    {"note": "请保持电话畅通", "note_visibility": "public"}, now=NOW)
+    assert public_entry(outcome.entry)["note"] == "请保持电话畅通"
+
+
+def test_a_residents_own_note_is_public():
+    resident = Actor(key="user:u1", roles=frozenset({"resident"}), name="王女士")
+    outcome = apply(snapshot(State.CLOSED, "evaluate"), "evaluate", resident,
+                    {"rating": "satisfied", "note": "很满意"}, now=NOW)
+    assert public_entry(outcome.entry)["note"] == "很满意"
+
+
+def test_back_office_entries_are_not_public():
+    outcome = apply(snapshot(State.IN_PROGRESS), "supervise", actor_for("supervisor"),
+                    {"note": "请加快"}, now=NOW)
+    assert public_entry(outcome.entry) is None
+    assert public_entry({"action": "sla.overdue", "seq": 5}) is None
+
+
+def test_a_public_entry_keeps_only_the_fields_written_for_the_reporter():
+    outcome = apply(snapshot(State.REPORTED), "reject", actor_for("dispatcher"),
+                    {"reason": "不属于受理范围"}, now=NOW)
+    public = public_entry(outcome.entry)
+    assert public["payload"] == {"reason": "不属于受理范围"}
+    assert public["actor"] == {"roles": ["dispatcher"]}
+
+
+def test_the_report_entry_is_public_and_names_nobody():
+    public = public_entry(report_entry(actor_for("grid_worker"), now=NOW))
+    assert public["action"] == "report" and public["actor"] == {"roles": ["grid_worker"]}

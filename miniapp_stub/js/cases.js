@@ -136,7 +136,7 @@ async function control(ctx, name, c) {
       const near = c.location
         ? await ctx.session.get("/cases/nearby", { lat: c.location.lat, lng: c.location.lng, category: c.category })
         : [];
-      const options = near.filter((n) => n.id !== c.id)
+      const options = near.filter((n) => n.readable && n.id !== c.id)
         .map((n) => ({ value: n.id, label: `${n.code} ${n.status_label}（${Math.round(n.distance_m)}米）` }));
       const el = select(name, options, { placeholder: options.length ? "选择主案件" : "附近没有可并入的案件" });
       return { label: "并入案件", el, value: () => el.value || undefined };

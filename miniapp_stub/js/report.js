@@ -106,9 +106,11 @@ export async function reportForm(ctx, { kind, nearby = false, contact = false, t
       if (near.length) {
         mount(message, h("div.card.duplicates",
           notice(`附近已有 ${near.length} 件同类案件，可能是同一问题：`),
-          h("div.list", near.map((n) => h("div.item.tappable", { onclick: () => navigate(`case/${n.id}`) },
-            h("div.grow", h("strong", n.code), " ", h("span.tag", n.status_label),
-              h("div.muted", [`${Math.round(n.distance_m)} 米`, n.address].filter(Boolean).join(" · ")))))),
+          // A case the reporter may not read shows only status, distance and community.
+          h("div.list", near.map((n) => h(n.readable ? "div.item.tappable" : "div.item",
+            n.readable ? { onclick: () => navigate(`case/${n.id}`) } : {},
+            h("div.grow", h("strong", n.code || "同类问题"), " ", h("span.tag", n.status_label),
+              h("div.muted", [`${Math.round(n.distance_m)} 米`, n.address || n.place].filter(Boolean).join(" · ")))))),
           h("div.muted", "确认不是同一问题后，再次点击“提交”上报")));
         submit.textContent = "不是重复，继续上报";
         return;

@@ -25,6 +25,7 @@ class Candidate:
     status: str
     category: str
     address: str | None
+    region_path: list[str]
     created_at: datetime
 
 
@@ -34,7 +35,7 @@ class Nearby:
     distance_m: float
 
 
-FIELDS = ("code", "status", "category", "location", "address", "created_at")
+FIELDS = ("code", "status", "category", "location", "address", "region_path", "created_at")
 
 
 def find(*, category: Category, lng: float, lat: float, now: datetime,
@@ -65,6 +66,7 @@ def find(*, category: Category, lng: float, lat: float, now: datetime,
         if d <= radius:
             found.append(Nearby(Candidate(id=raw["_id"], code=raw["code"], status=raw["status"],
                                           category=raw["category"], address=raw.get("address"),
+                                          region_path=raw.get("region_path") or [],
                                           created_at=raw["created_at"]), d))
     found.sort(key=lambda n: n.distance_m)
     return found[:limit]

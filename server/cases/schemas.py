@@ -282,11 +282,13 @@ class NearbyArgsSchema(Schema):
 
 
 class NearbyCaseSchema(Schema):
-    id = _text()
-    code = _text()
+    id = _text(allow_none=True, metadata={"description": "null for a case the caller may not read"})
+    code = _text(allow_none=True, metadata={"description": "null for a case the caller may not read"})
+    readable = fields.Boolean(metadata={"description": "the caller may open this case"})
     status = _text()
     status_label = _text()
     category = _text()
-    address = _text(allow_none=True)
+    address = _text(allow_none=True, metadata={"description": "null for a case the caller may not read"})
+    place = _text(allow_none=True, metadata={"description": "the community (or town) it lies in"})
     distance_m = fields.Float()
     created_at = LocalDateTime()

@@ -337,19 +337,29 @@ def _transition(case: Case, action: str, actor: machine.Actor, payload: dict[str
     return Case._from_son(raw)
 
 
-def nearby(*, lat: float, lng: float, system: str, category: str) -> list[dict[str, Any]]:
+def nearby(*, principal: Principal, lat: float, lng: float, system: str,
+           category: str) -> list[dict[str, Any]]:
     """Open cases of a category near a point, for the app to show before a report is sent.
 
-    Only what a passer-by could see on the street is returned (no reporter, no description).
+    Of a case the principal may read: its id, code and address. Of any other: only what the
+    duplicate prompt needs — category, status, distance and the community it is in; never its
+    id, code or address (a noise complainant's home).
     """
     wgs_lat, wgs_lng = to_wgs84(lat=lat, lng=lng, system=system)
     found = duplicates.find(category=catalog.leaf(code=category), lng=wgs_lng, lat=wgs_lat,
                             now=now_utc())
-    return [{"id": str(n.case.id), "code": n.case.code, "status": n.case.status,
-             "status_label": machine.STATE_LABELS[machine.State(n.case.status)],
-             "category": n.case.category, "address": n.case.address,
-             "distance_m": round(n.distance_m, 1), "created_at": n.case.created_at}
-            for n in found]
+    readable = {c.id for c in Case.objects(Q(id__in=[n.case.id for n in found])
+                                           & scope_filter(principal)).only("id")} if found else set()
+    answer = []
+    for n in found:
+        mine = n.case.id in readable
+        answer.append({
+            "id": str(n.case.id) if mine else None, "code": n.case.code if mine else None,
+            "status": n.case.status, "status_label": machine.STATE_LABELS[machine.State(n.case.status)],
+            "category": n.case.category, "address": n.case.address if mine else None,
+            "place": grids.place_name(n.case.region_path), "readable": mine,
+            "distance_m": round(n.distance_m, 1), "created_at": n.case.created_at})
+    return answer
 
 
 def upload(*, principal: Principal, data: bytes):

@@ -74,8 +74,8 @@ class NearbyCases(MethodView):
     @blp.response(200, NearbyCaseSchema(many=True))
     def get(self, args):
         """Open cases of a category near a point (possible duplicates), nearest first."""
-        return service.nearby(lat=args["lat"], lng=args["lng"], system=args["coord_system"],
-                              category=args["category"])
+        return service.nearby(principal=authenticate(), lat=args["lat"], lng=args["lng"],
+                              system=args["coord_system"], category=args["category"])
 
 
 @blp.route("/cases/<objectid:case_id>")

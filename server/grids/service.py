@@ -162,6 +162,15 @@ def route(located: Located, *, domain: str | None,
     return worker, department
 
 
+def place_name(region_path: list[str]) -> str | None:
+    """Where a case is, told without its address: its community's name (or its town's)."""
+    for code in reversed((region_path or [])[1:3]):
+        region = Region.objects(code=code).only("name").first()
+        if region is not None:
+            return region.name
+    return None
+
+
 def find_department(*, code: str) -> Department | None:
     """An active department by code, or None."""
     return Department.objects(code=code, active=True).first()

@@ -34,7 +34,8 @@ from server.errors import GridhubError
 from server.extensions.api import SHANGHAI
 from server.extensions.limits import enforce
 from server.grids import gazetteer
-from server.grids.models import Department, Region
+from server.grids import service as grids
+from server.grids.models import Department
 from workflows.case_machine import FINAL_STATES, public_entry
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -312,15 +313,6 @@ def _status_notes(case: Case) -> str | None:
     return None
 
 
-def _place(case: Case) -> str | None:
-    """The case's community (or town) by name: where it is, without the street address."""
-    for code in reversed((case.region_path or [])[1:3]):
-        region = Region.objects(code=code).only("name").first()
-        if region is not None:
-            return region.name
-    return None
-
-
 def _request(case: Case, reader: Principal | None) -> dict[str, Any]:
     category = Category.objects(code=case.category).only("name").first()
     department = Department.objects(code=case.department).only("name").first() if case.department else None
@@ -346,7 +338,7 @@ def _request(case: Case, reader: Principal | None) -> dict[str, Any]:
         "media_url": case.media_url,
     }
     if reader is None:  # the public view: what a passer-by could tell, nothing a resident wrote
-        request.update(description=None, address=_place(case), media_url=None,
+        request.update(description=None, address=grids.place_name(case.region_path), media_url=None,
                        lat=round(lat, COARSE_DIGITS), long=round(lng, COARSE_DIGITS))
     return request
 

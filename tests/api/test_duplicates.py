@@ -45,7 +45,7 @@ def test_closed_cases_are_not_duplicates(case_in, report):
 def test_nearby_lists_open_cases_nearest_first_without_personal_details(report, as_user):
     far = report(location=TWENTY_M_EAST)
     near = report(location=HERE)
-    body = as_user("resident").get("/api/v1/cases/nearby", query_string={
+    body = as_user("gridworker").get("/api/v1/cases/nearby", query_string={
         **HERE, "category": "0102"}).json
     assert [c["id"] for c in body] == [near["id"], far["id"]]
     assert body[0]["distance_m"] == 0

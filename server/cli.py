@@ -13,7 +13,7 @@ from server.config import ConfigError
 def _cli_admin():
     from server.auth.principals import Principal
 
-    return Principal(kind="user", id="cli", name="命令行", roles=frozenset({"admin"}))
+    return Principal(kind="user", id="cli", name="命令行", roles=frozenset({"platform_admin"}))
 
 
 def _create_app():

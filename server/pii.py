@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # Roles holding `pii:read`: the county's administrators and the dispatchers who call residents
 # back (受理回访). Everybody else — handlers, supervisors, grid workers, sister apps — sees masks.
-PII_READ_ROLES = frozenset({"admin", "dispatcher"})
+PII_READ_ROLES = frozenset({"admin", "platform_admin", "dispatcher"})
 SEALED_PREFIX = "v1:"
 
 

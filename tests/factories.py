@@ -27,3 +27,8 @@ def handler_of(department: str, **kwargs) -> User:
 
 def staff_of(region: str, role: str, **kwargs) -> User:
     return UserFactory(role=role, org=region, org_kind="region", **kwargs)
+
+
+def platform_admin(**kwargs) -> User:
+    """The platform's admin: every county, bound to no node."""
+    return UserFactory(role="platform_admin", **kwargs)

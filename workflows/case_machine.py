@@ -42,7 +42,9 @@ STATE_LABELS: Mapping[State, str] = {
 FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.CANCELLED, State.MERGED})
 OPEN_STATES = frozenset(State) - FINAL_STATES
 
-ROLES = ("grid_worker", "resident", "dispatcher", "handler", "supervisor", "admin")
+# `admin` administers one county; `platform_admin` the whole platform (every county, the shared
+# catalogue, sister apps) and is bound to no node.
+ROLES = ("grid_worker", "resident", "dispatcher", "handler", "supervisor", "admin", "platform_admin")
 STAFF_ROLES = frozenset(ROLES) - {"resident"}
 NOTE_VISIBILITIES = ("internal", "public")
 PRIORITIES = ("normal", "urgent")

@@ -15,6 +15,7 @@ class AuditEntry(Document):
     at = DateTimeField(required=True, default=utcnow)
     actor = StringField()  # "user:<id>", "client:<id>", or None for an anonymous caller
     client = StringField()  # the sister app acting (client principals)
+    county = StringField()  # the acting staff member's county: what a county's admin may read
     ip = StringField()
     user_agent = StringField(max_length=300)
     action = StringField(required=True)  # "auth.login", "POST /api/v1/cases/{case_id}/transitions" …
@@ -23,7 +24,8 @@ class AuditEntry(Document):
     status = IntField()  # the HTTP status answered
     detail = DictField()  # reason codes, never secrets
 
-    meta = {"collection": "audit", "indexes": ["-at", ("actor", "-at"), ("action", "-at"), ("target", "-at")]}
+    meta = {"collection": "audit", "indexes": ["-at", ("county", "-at"), ("actor", "-at"),
+                                               ("action", "-at"), ("target", "-at")]}
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app, has_request_context, request
 
 from server.audit.models import AuditEntry
-from server.auth.permissions import require_roles
+from server.auth.permissions import admin_county, require_admin
 from server.auth.principals import Principal
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -17,13 +17,14 @@ SELF_AUDITED = frozenset({"auth.Token", "auth.Logout"})  # they record richer en
 
 
 def record(action: str, *, result: str, actor: str | None = None, target: str | None = None,
-           status: int | None = None, **detail: Any) -> None:
+           status: int | None = None, county: str | None = None, **detail: Any) -> None:
     entry = AuditEntry(action=action, result=result, actor=actor, target=target, status=status,
-                       detail=detail)
+                       county=county, detail=detail)
     if has_request_context():
         principal = request.environ.get("gridhub.principal")
         entry.actor = actor or (principal.key if principal else None)
         entry.client = principal.id if principal is not None and principal.kind == "client" else None
+        entry.county = county or (principal.county if principal is not None else None)
         entry.ip = request.remote_addr
         entry.user_agent = (request.user_agent.string or "")[:300]
     entry.save()
@@ -43,8 +44,11 @@ def record_write(response):
 def search(*, principal: Principal, actor: str | None = None, action: str | None = None,
            target: str | None = None, result: str | None = None,
            since: datetime | None = None, until: datetime | None = None):
-    require_roles(principal, "admin")
+    require_admin(principal)
     query = AuditEntry.objects
+    county = admin_county(principal)
+    if county is not None:  # a county's admin reads what its county's staff did
+        query = query.filter(county=county)
     for field, value in (("actor", actor), ("target", target), ("result", result)):
         if value:
             query = query.filter(**{field: value})

@@ -17,8 +17,9 @@ from server.errors import Forbidden
 from workflows.case_machine import ROLES
 
 ANY_ROLE = frozenset(ROLES)
-ADMIN = frozenset({"admin"})
-OVERSIGHT = frozenset({"supervisor", "dispatcher", "admin"})
+ADMINS = ("admin", "platform_admin")
+ADMIN = frozenset(ADMINS)
+OVERSIGHT = frozenset({"supervisor", "dispatcher", *ADMINS})
 STAFF = ANY_ROLE - {"resident"}
 
 
@@ -108,6 +109,16 @@ def check(principal: Principal, endpoint: str | None, method: str) -> None:
         message = "接入应用的授权范围不含此接口" if principal.kind == "client" else "当前角色无权执行此操作"
         raise Forbidden(message, reason="insufficient_scope" if why == "insufficient_scope" else "forbidden",
                         why=why)
+
+
+def require_admin(principal: Principal) -> None:
+    """Forbidden unless a county's or the platform's admin (or a client, see require_roles)."""
+    require_roles(principal, *ADMINS)
+
+
+def admin_county(principal: Principal) -> str | None:
+    """The county a county admin administers; None for a platform admin (every county)."""
+    return None if principal.has_role("platform_admin") else principal.county or "-"
 
 
 def require_roles(principal: Principal, *roles: str) -> None:

@@ -22,6 +22,7 @@ class Principal:
     grids: frozenset[str] = frozenset()
     scopes: frozenset[str] = frozenset()
     level: int = 0  # hub authentication level of a resident (0: not through the hub)
+    county: str | None = None  # the county of a staff member's node (None: residents, platform)
 
     @property
     def key(self) -> str:
@@ -35,12 +36,26 @@ class Principal:
                      grids=self.grids)
 
 
+def county_of(org: str | None, org_kind: str | None) -> str | None:
+    """The county (six-digit code) a node belongs to: a region's first six digits, a
+    department's county."""
+    if not org:
+        return None
+    if org_kind == "region":
+        return org[:6]
+    from server.grids.models import Department
+
+    department = Department.objects(code=org).only("region").first()
+    return department.region if department else None
+
+
 def user_claims(user) -> dict:
     """The claims that make a user's principal (DESIGN §7)."""
     grids = set(user.grids or ())
     if user.role == "grid_worker" and user.org:
         grids.add(user.org)
     claims = {"roles": [user.role], "org": user.org, "org_kind": user.org_kind,
+              "county": county_of(user.org, user.org_kind),
               "grids": sorted(grids), "name": user.name, "scope": ""}
     if user.auth_level:  # a resident signed in through the hub: its authentication level
         claims["level"] = user.auth_level
@@ -57,6 +72,7 @@ def principal_from_claims(claims: dict) -> Principal:
         org_kind=claims.get("org_kind"), grids=frozenset(claims.get("grids") or ()),
         scopes=frozenset(str(claims.get("scope") or "").split()),
         level=claims["level"] if isinstance(claims.get("level"), int) else 0,
+        county=claims.get("county") if isinstance(claims.get("county"), str) else None,
     )
 
 

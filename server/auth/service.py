@@ -14,7 +14,7 @@ from server.audit.service import record
 from server.auth import identity
 from server.auth.models import LoginThrottle, RefreshToken, RevokedToken, User
 from server.auth.passwords import verify_password
-from server.auth.principals import user_claims
+from server.auth.principals import county_of, user_claims
 from server.auth.tokens import issue_access_token
 from server.errors import GridhubError, ServiceUnavailable, Unauthorized
 
@@ -76,13 +76,15 @@ def password_grant(*, username: str, password: str) -> dict[str, Any]:
         raise Unauthorized("登录失败次数过多，请 15 分钟后再试", reason="locked")
     user = User.objects(username=username).first()
     ok = verify_password(user.password_hash if user else None, password)
+    county = county_of(user.org, user.org_kind) if user else None  # whose admin reads the entry
     if not ok or user is None or not user.active:
         locked = _fail(key)
-        record("auth.login", result="failure", target=f"username:{key}", status=401,
+        record("auth.login", result="failure", target=f"username:{key}", status=401, county=county,
                reason="locked" if locked else "invalid_grant")
         raise Unauthorized("用户名或密码错误", reason="invalid_grant")
     LoginThrottle.objects(username=key).delete()
-    record("auth.login", result="success", actor=f"user:{user.id}", target=f"username:{key}", status=200)
+    record("auth.login", result="success", actor=f"user:{user.id}", target=f"username:{key}",
+           status=200, county=county)
     return _tokens(user)
 
 

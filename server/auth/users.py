@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bson import ObjectId
+from mongoengine import Q
 
 from server import pii
 from server.auth.models import User
 from server.auth.passwords import hash_password
-from server.auth.permissions import require_roles
-from server.auth.principals import Principal
-from server.errors import Conflict, Unprocessable, found
+from server.auth.permissions import admin_county, require_admin
+from server.auth.principals import Principal, county_of
+from server.errors import Conflict, Forbidden, Unprocessable, found
 from server.grids.models import Department, Region
 
 # Which kind of node each role is bound to, and at which levels a region binding may be.
@@ -22,6 +23,7 @@ BINDING = {
     "grid_worker": ("region", ("grid", "community")),
     "handler": ("department", ()),
     "resident": (None, ()),
+    "platform_admin": (None, ()),
 }
 
 
@@ -30,7 +32,7 @@ def _check_binding(role: str, org: str | None) -> str | None:
     kind, levels = BINDING[role]
     if kind is None:
         if org:
-            raise Unprocessable("居民不绑定组织节点", reason="invalid_org")
+            raise Unprocessable("该角色不绑定组织节点", reason="invalid_org")
         return None
     if not org:
         raise Unprocessable("该角色必须绑定组织节点", reason="invalid_org")
@@ -51,27 +53,48 @@ def _check_grids(grids: list[str] | None) -> None:
         raise Unprocessable("所列网格中有不存在或已撤销的网格", reason="invalid_grids")
 
 
+def _administered(principal: Principal) -> Q:
+    """The users an admin administers: a platform admin all; a county's admin the staff bound
+    to a node of the county (residents and platform admins belong to no county)."""
+    require_admin(principal)
+    county = admin_county(principal)
+    if county is None:
+        return Q()
+    departments = [d.code for d in Department.objects(region=county).only("code")]
+    return ((Q(org_kind="region") & Q(org__gte=county) & Q(org__lt=county + "\uffff"))
+            | (Q(org_kind="department") & Q(org__in=departments)))
+
+
+def _check_within(principal: Principal, role: str, org: str | None, org_kind: str | None) -> None:
+    """A county's admin binds users to nodes of the county only, and makes no platform admin."""
+    county = admin_county(principal)
+    if county is None:
+        return
+    if role in ("platform_admin", "resident") or county_of(org, org_kind) != county:
+        raise Forbidden("只能管理本县（市、区）的工作人员", reason="outside_county")
+
+
 def list_users(*, principal: Principal, role: str | None = None, org: str | None = None,
                phone: str | None = None):
     """Users by role, node, or an exact phone number (matched on its keyed digest)."""
-    require_roles(principal, "admin")
-    query = {k: v for k, v in (("role", role), ("org", org)) if v}
+    query = _administered(principal)
+    query &= Q(**{k: v for k, v in (("role", role), ("org", org)) if v})
     if phone:
-        query["phone_digest"] = pii.digest(phone)
-    return User.objects(**query).order_by("username")
+        query &= Q(phone_digest=pii.digest(phone))
+    return User.objects(query).order_by("username")
 
 
 def get_user(*, principal: Principal, user_id: ObjectId) -> User:
-    require_roles(principal, "admin")
-    return found(User.objects(id=user_id).first(), "用户不存在")
+    return found(User.objects(Q(id=user_id) & _administered(principal)).first(), "用户不存在")
 
 
 def create_user(*, principal: Principal, data: dict[str, Any]) -> User:
     """Add a user bound to the node their role requires."""
-    require_roles(principal, "admin")
+    require_admin(principal)
     if User.objects(username=data["username"]).first() is not None:
         raise Conflict("用户名已存在", reason="duplicate")
     org_kind = _check_binding(data["role"], data.get("org"))
+    _check_within(principal, data["role"], data.get("org"), org_kind)
     _check_grids(data.get("grids"))
     password = data.pop("password")
     phone = data.pop("phone", None)
@@ -88,6 +111,7 @@ def update_user(*, principal: Principal, user_id: ObjectId, data: dict[str, Any]
         setattr(user, name, value)
     if "role" in data or "org" in data:
         user.org_kind = _check_binding(user.role, user.org)
+        _check_within(principal, user.role, user.org, user.org_kind)
     _check_grids(data.get("grids"))
     if password:
         user.password_hash = hash_password(password)
@@ -115,17 +139,25 @@ def _check_department_refs(data: dict[str, Any]) -> None:
         raise Unprocessable("值班领导中有不存在的用户", reason="unknown_users")
 
 
+def _check_department_county(principal: Principal, *regions: str | None) -> None:
+    county = admin_county(principal)
+    if county is not None and any(region != county for region in regions):
+        raise Forbidden("只能管理本县（市、区）的部门", reason="outside_county")
+
+
 def create_department(*, principal: Principal, data: dict[str, Any]) -> Department:
-    require_roles(principal, "admin")
+    require_admin(principal)
     if Department.objects(code=data["code"]).first() is not None:
         raise Conflict("部门编码已存在", reason="duplicate")
     _check_department_refs(data)
+    _check_department_county(principal, data.get("region"))
     return Department(**data).save(force_insert=True)
 
 
 def update_department(*, principal: Principal, code: str, data: dict[str, Any]) -> Department:
-    require_roles(principal, "admin")
+    require_admin(principal)
     department = get_department(code=code)
+    _check_department_county(principal, department.region, data.get("region", department.region))
     if data.get("parent") == code:
         raise Unprocessable("部门不能以自己为上级", reason="unknown_parent")
     _check_department_refs(data)

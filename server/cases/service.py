@@ -46,9 +46,11 @@ def now_utc() -> datetime:
 
 def scope_filter(principal: Principal) -> Q:
     """The cases a principal may see (data scope); the one place this rule lives."""
-    if principal.has_role("admin"):
+    if principal.has_role("platform_admin"):
         return Q()
     clauses = []
+    if principal.has_role("admin") and principal.county:  # a county's admin: the county
+        clauses.append(Q(region_path=principal.county))
     if principal.has_role("dispatcher", "supervisor") and principal.org_kind == "region":
         clauses.append(Q(region_path=principal.org))
     if principal.has_role("handler") and principal.org_kind == "department":
@@ -238,9 +240,15 @@ def allowed(*, principal: Principal, case_id: ObjectId) -> tuple[Case, list[str]
 def _check_references(principal: Principal, case: Case, action: str,
                       payload: dict[str, Any]) -> list[ObjectId]:
     """Validate what the payload points at; return attachment ids to bind to the case."""
-    if "department" in payload and grids.find_department(code=payload["department"]) is None:
-        raise Unprocessable("部门不存在", reason="unknown_department",
-                            fields={"department": ["未知部门"]})
+    if "department" in payload:
+        department = grids.find_department(code=payload["department"])
+        if department is None:
+            raise Unprocessable("部门不存在", reason="unknown_department",
+                                fields={"department": ["未知部门"]})
+        if department.region != (case.region_path or [None])[0]:
+            # A case is handled by its own county's departments (the assignee follows).
+            raise Unprocessable("不能派遣给其他县（市、区）的部门", reason="outside_county",
+                                fields={"department": ["须为案件所在县（市、区）的部门"]})
     if payload.get("assignee"):
         assignee = User.objects(id=payload["assignee"], role="handler",
                                 org=payload.get("department") or case.department,

@@ -13,7 +13,7 @@ from mongoengine import Q
 from mongoengine.errors import NotUniqueError
 
 from server.auth.models import Client
-from server.auth.permissions import require_roles
+from server.auth.permissions import require_admin
 from server.auth.principals import Principal
 from server.errors import Conflict, Forbidden, Unauthorized, Unprocessable, found
 from server.extensions.api import SHANGHAI
@@ -46,7 +46,7 @@ def list_items(*, region: str, principal: Principal | None, q: str | None = None
     when it was last used, and `section` narrows to favourites or recently used."""
     hall(region)
     query = Q(hall=region)
-    if not (include_offline and principal and principal.has_role("admin")):
+    if not (include_offline and principal and principal.has_role("admin", "platform_admin")):
         query &= Q(online=True)
     if kind:
         query &= Q(kind=kind)
@@ -128,7 +128,7 @@ def usage(*, region: str, since: date | None, until: date | None) -> list[dict[s
 
 # --- administration --------------------------------------------------------------------------
 def create_hall(*, principal: Principal, data: dict[str, Any]) -> Hall:
-    require_roles(principal, "admin")
+    require_admin(principal)
     if Region.objects(code=data["region"], level="county").first() is None:
         raise Unprocessable("分厅须对应一个县级区域", reason="unknown_region")
     try:
@@ -138,7 +138,7 @@ def create_hall(*, principal: Principal, data: dict[str, Any]) -> Hall:
 
 
 def update_hall(*, principal: Principal, region: str, data: dict[str, Any]) -> Hall:
-    require_roles(principal, "admin")
+    require_admin(principal)
     target = found(Hall.objects(region=region).first(), "该地区没有分厅")
     if data:
         target.modify(**data)
@@ -169,7 +169,7 @@ def _check_department(code: str | None) -> None:
 
 
 def create_item(*, principal: Principal, region: str, data: dict[str, Any]) -> ServiceItem:
-    require_roles(principal, "admin")
+    require_admin(principal)
     found(Hall.objects(region=region).first(), "该地区没有分厅")
     _check_department(data.get("department"))
     entry = _entry(data.pop("entry"))
@@ -180,7 +180,7 @@ def create_item(*, principal: Principal, region: str, data: dict[str, Any]) -> S
 
 
 def update_item(*, principal: Principal, item_id: ObjectId, data: dict[str, Any]) -> ServiceItem:
-    require_roles(principal, "admin")
+    require_admin(principal)
     item = _item(item_id)
     _check_department(data.get("department"))
     if "entry" in data:

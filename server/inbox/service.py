@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 
-from server.auth.permissions import require_roles
+from server.auth.permissions import require_admin
 from server.auth.principals import Principal
 from server.cases import events
 from server.errors import Conflict, found
@@ -44,7 +44,7 @@ def mark_all_read(*, principal: Principal) -> dict[str, int]:
 # --- deliveries, for admins ------------------------------------------------------------------
 def deliveries(*, principal: Principal, status: str | None = None, channel: str | None = None):
     """Notifications of the delivered channels (push, SMS, webhook), newest first."""
-    require_roles(principal, "admin")
+    require_admin(principal)
     query = Notification.objects(channel__in=DELIVERED)
     if status:
         query = query.filter(status=status)
@@ -55,7 +55,7 @@ def deliveries(*, principal: Principal, status: str | None = None, channel: str 
 
 def redrive(*, principal: Principal, notification_id: ObjectId) -> Notification:
     """Send a failed notification again from the first attempt (409 unless it failed)."""
-    require_roles(principal, "admin")
+    require_admin(principal)
     notification = found(Notification.objects(id=notification_id, channel__in=DELIVERED)
                          .first(), "通知不存在")
     redriven = Notification.objects(id=notification_id, status="failed").update_one(

@@ -16,7 +16,7 @@ from server.cases.service import now_utc, scope_filter
 from workflows import sla
 from workflows.case_machine import OPEN_STATES, STATE_LABELS, State
 
-BOARD_ROLES = ("supervisor", "dispatcher", "admin")
+BOARD_ROLES = ("supervisor", "dispatcher", "admin", "platform_admin")
 LIGHT_FILTERS = ("red", "yellow", "green", "paused")
 
 

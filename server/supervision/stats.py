@@ -23,7 +23,7 @@ from server.catalog.models import Category
 from server.errors import Unprocessable, found
 from server.grids.models import Department, Region
 
-STATS_ROLES = ("supervisor", "dispatcher", "admin")
+STATS_ROLES = ("supervisor", "dispatcher", "admin", "platform_admin")
 DEFAULT_DAYS = 30
 FLAGS = ("accepted", "dispatched", "ontime_dispatch", "ontime_sign", "due", "handled",
          "ontime_handle", "closed", "ontime_close", "reworked", "returned", "extended",

@@ -14,7 +14,7 @@ import requests
 from bson import ObjectId
 
 from server.auth.models import Client
-from server.auth.permissions import require_roles
+from server.auth.permissions import require_admin
 from server.auth.principals import Principal
 from server.errors import Forbidden, found
 from server.inbox.models import Notification
@@ -57,7 +57,7 @@ def subscribers(*, event_type: str, case: Any, reporter_facing: bool) -> list[We
 
 def _visible(principal: Principal):
     """Admins manage every subscription; a sister app (scope `webhooks`) only its own."""
-    require_roles(principal, "admin")
+    require_admin(principal)
     if principal.kind == "client":
         return WebhookSubscription.objects(client=principal.id)
     return WebhookSubscription.objects

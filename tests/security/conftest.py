@@ -47,3 +47,25 @@ def client_token(client):
             "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             "client_assertion": assertion or app.assertion(), **body})
     return token
+
+
+class OtherCounty:
+    """A second county (芝罘区, 370602) with a department, its handler, admin and dispatcher."""
+
+    code = "370602"
+    department = "370602-cgj"
+
+    def __init__(self) -> None:
+        from server.grids.models import Department, Region
+        from tests.factories import handler_of, staff_of
+
+        Region(code=self.code, name="芝罘区", level="county", path=[self.code]).save()
+        Department(code=self.department, name="芝罘区城管局", region=self.code).save()
+        self.handler = handler_of(self.department)
+        self.admin = staff_of(self.code, "admin")
+        self.dispatcher = staff_of(self.code, "dispatcher")
+
+
+@pytest.fixture
+def other_county(demo):
+    return OtherCounty()

@@ -9,6 +9,7 @@ from server import pii
 from server.config import ConfigError, from_env
 from server.demo import DEMO_RESIDENT_PHONE
 from server.extensions.db import get_db
+from tests.factories import platform_admin
 
 
 @pytest.fixture
@@ -71,8 +72,9 @@ def test_looking_up_by_number_needs_pii_read(as_user, residents_case):
     assert response.status_code == 403 and response.json["errors"]["reason"] == "pii_forbidden"
 
 
-def test_an_admin_finds_a_user_by_exact_number(as_user):
-    found = as_user("admin").get("/api/v1/users", query_string={"phone": DEMO_RESIDENT_PHONE})
+def test_a_platform_admin_finds_a_resident_by_exact_number(as_user):
+    operator = platform_admin()
+    found = as_user(operator.username).get("/api/v1/users", query_string={"phone": DEMO_RESIDENT_PHONE})
     assert [u["username"] for u in found.json] == ["resident"]
 
 

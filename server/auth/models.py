@@ -40,6 +40,9 @@ class User(Document):
     org_kind = StringField(choices=("region", "department"))
     grids = ListField(StringField())  # extra grids a grid worker covers, besides `org`
     active = BooleanField(default=True)
+    # Bumped by every change of what a token asserts (role, node, grids, state, password): a
+    # token carrying an older version is refused at once (`tv` claim).
+    token_version = IntField(default=0)
     created_at = DateTimeField(default=utcnow)
 
     meta = {"collection": "users", "indexes": [
@@ -89,7 +92,7 @@ class RefreshToken(Document):
     spent_at = DateTimeField()
     revoked_at = DateTimeField()
 
-    meta = {"collection": "refresh_tokens", "indexes": ["family", "expires_at"]}
+    meta = {"collection": "refresh_tokens", "indexes": ["family", "subject", "expires_at"]}
 
 
 class RevokedToken(Document):

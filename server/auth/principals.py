@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import request
 
@@ -55,7 +56,7 @@ def user_claims(user) -> dict:
     if user.role == "grid_worker" and user.org:
         grids.add(user.org)
     claims = {"roles": [user.role], "org": user.org, "org_kind": user.org_kind,
-              "county": county_of(user.org, user.org_kind),
+              "county": county_of(user.org, user.org_kind), "tv": user.token_version or 0,
               "grids": sorted(grids), "name": user.name, "scope": ""}
     if user.auth_level:  # a resident signed in through the hub: its authentication level
         claims["level"] = user.auth_level
@@ -88,6 +89,25 @@ def _client_active(client_id: str) -> bool:
         return False
 
 
+def _user_current(user_id: str, token_version: Any) -> bool:
+    """The user still exists, is active, and nothing the token asserts has changed since."""
+    from bson import ObjectId
+    from bson.errors import InvalidId
+    from mongoengine import Q
+
+    from server.auth.models import User
+
+    if not isinstance(token_version, int):
+        return False
+    version = Q(token_version=token_version)
+    if token_version == 0:  # users stored before token versions existed
+        version |= Q(token_version__exists=False)
+    try:
+        return User.objects(Q(id=ObjectId(user_id), active=True) & version).only("id").first() is not None
+    except InvalidId:
+        return False
+
+
 def authenticate() -> Principal:
     """The principal of the current request; Unauthorized without a valid bearer token."""
     cached = request.environ.get("gridhub.principal")
@@ -102,6 +122,10 @@ def authenticate() -> Principal:
     principal = principal_from_claims(claims)
     if principal.kind == "client" and not _client_active(principal.id):
         raise Unauthorized("接入应用已停用", reason="client_disabled")
+    # One indexed read a request, so that a deactivated, demoted or re-passworded user's token
+    # stops at once, in every API process (a cache would let it live on for its TTL).
+    if principal.kind == "user" and not _user_current(principal.id, claims.get("tv", 0)):
+        raise Unauthorized("登录已失效，请重新登录", reason="token_stale")
     request.environ["gridhub.claims"] = claims
     request.environ["gridhub.principal"] = principal
     return principal

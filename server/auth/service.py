@@ -110,6 +110,12 @@ def refresh_grant(*, refresh_token: str) -> dict[str, Any]:
     return _tokens(user, family=stored.family)
 
 
+def end_sessions(*, user_id: str) -> int:
+    """Revoke every refresh family of a user (password, role, node or state changed)."""
+    return RefreshToken.objects(subject=f"user:{user_id}", revoked_at=None).update(
+        set__revoked_at=_now())
+
+
 def logout(*, claims: dict[str, Any]) -> None:
     """Revoke this access token (by jti, until it would expire) and its refresh family."""
     RevokedToken._get_collection().update_one(

@@ -12,6 +12,7 @@ from server.auth.models import User
 from server.auth.passwords import hash_password
 from server.auth.permissions import admin_county, require_admin
 from server.auth.principals import Principal, county_of
+from server.auth.service import end_sessions
 from server.errors import Conflict, Forbidden, Unprocessable, found
 from server.grids.models import Department, Region
 
@@ -115,7 +116,13 @@ def update_user(*, principal: Principal, user_id: ObjectId, data: dict[str, Any]
     _check_grids(data.get("grids"))
     if password:
         user.password_hash = hash_password(password)
-    return user.save()
+    stale = password or set(data) & {"role", "org", "grids", "active"}
+    if stale:  # tokens issued before assert what is no longer true
+        user.token_version = (user.token_version or 0) + 1
+    user.save()
+    if stale:
+        end_sessions(user_id=str(user.id))
+    return user
 
 
 def list_departments(*, region: str | None = None, include_inactive: bool = False):

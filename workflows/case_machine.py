@@ -136,7 +136,7 @@ ACTIONS: Mapping[str, ActionSpec] = {
                    reporter_facing=False),
         ActionSpec("suspend", "挂起", frozenset({State.DISPATCHED, State.IN_PROGRESS}),
                    State.SUSPENDED, _SUSPENDERS, required=("reason",),
-                   optional=("until", "duration_wd")),
+                   one_of=("until", "duration_wd")),  # never open-ended: the clock is paused
         ActionSpec("resume", "恢复", frozenset({State.SUSPENDED}), None,
                    (*_SUSPENDERS, Permit("system"))),
         ActionSpec("supervise", "督办", _OPEN, None, _SUPERVISOR, optional=("level",),

@@ -115,6 +115,11 @@ def report(*, principal: Principal, data: dict[str, Any],
     if key and (existing := _replay(key, body_hash)) is not None:
         return existing, False
 
+    if data.get("priority") and source != "grid_worker":
+        # Priority is the dispatcher's call (at accept); a grid worker on the spot may flag an
+        # emergency, a resident or a sister app may not jump the queue.
+        raise Unprocessable("优先级由受理人员确定", reason="priority_not_allowed",
+                            fields={"priority": ["居民和接入应用上报时不能指定优先级"]})
     category = catalog.leaf(code=data["category"])
     answers = validate_attributes(category, data["attributes"])
     location = data["location"]
@@ -144,6 +149,7 @@ def report(*, principal: Principal, data: dict[str, Any],
         location_source=data.get("location_source", "gps"),
         attachments=[str(i) for i in attachment_ids],
         history=[machine.report_entry(principal.actor(), now=now)],
+        publish_pending_since=now,  # the report is an event too (webhook subscribers)
         idempotency_key=key, idempotency_hash=body_hash if key else None,
         created_at=now, updated_at=now, created_day=now.astimezone(SHANGHAI).date().isoformat(),
         **timers.on_report(region_path=list(located.region_path), category=data["category"],
@@ -157,6 +163,7 @@ def report(*, principal: Principal, data: dict[str, Any],
             return existing, False
         raise
     attachments.attach(ids=attachment_ids, case_id=case.id)
+    events.publish(case.id, [1])
     return case, True
 
 

@@ -15,11 +15,12 @@ from mongoengine.errors import NotUniqueError
 from server.auth.models import Client
 from server.auth.permissions import require_admin
 from server.auth.principals import Principal
-from server.errors import Conflict, Forbidden, Unauthorized, Unprocessable, found
+from server.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, found
 from server.extensions.api import SHANGHAI
 from server.grids.models import Region
 from server.grids.service import find_department
 from server.hub.models import BUILTINS, Entry, Favourite, Hall, RecentUse, ServiceItem, UsageDay, utcnow
+from workflows.sla import aware
 
 RECENT = 10
 MAX_USAGE_DAYS = 366
@@ -83,14 +84,24 @@ def use(*, item_id: ObjectId, principal: Principal | None) -> dict[str, Any]:
     if principal is not None and principal.has_role("resident") and principal.level < item.auth_level:
         raise Forbidden(f"该服务需要 {item.auth_level} 级实名认证，请在爱山东完成更高级别认证",
                         reason="auth_level_too_low", required=item.auth_level, current=principal.level)
-    now = utcnow()
-    UsageDay._get_collection().update_one(
-        {"item": str(item.id), "day": now.astimezone(SHANGHAI).date().isoformat()},
-        {"$inc": {"count": 1}, "$setOnInsert": {"hall": item.hall}}, upsert=True)
     if principal is not None:
-        RecentUse._get_collection().update_one({"user": principal.key, "item": str(item.id)},
-                                               {"$set": {"at": now}}, upsert=True)
+        _count_use(item, principal)
     return {"item": item, "entry": item.entry}
+
+
+def _count_use(item: ServiceItem, principal: Principal) -> None:
+    """Remember the use, and count it for the day once per signed-in user: an anonymous caller,
+    or the same user opening it again, cannot inflate the usage figures."""
+    now = utcnow()
+    today = now.astimezone(SHANGHAI).date()
+    before = RecentUse._get_collection().find_one_and_update(
+        {"user": principal.key, "item": str(item.id)}, {"$set": {"at": now}}, upsert=True)
+    last = before.get("at") if before else None
+    if last is not None and aware(last).astimezone(SHANGHAI).date() == today:
+        return
+    UsageDay._get_collection().update_one(
+        {"item": str(item.id), "day": today.isoformat()},
+        {"$inc": {"count": 1}, "$setOnInsert": {"hall": item.hall}}, upsert=True)
 
 
 def add_favourite(*, item_id: ObjectId, principal: Principal) -> ServiceItem:
@@ -106,8 +117,13 @@ def remove_favourite(*, item_id: ObjectId, principal: Principal) -> None:
     Favourite.objects(user=principal.key, item=str(_item(item_id).id)).delete()
 
 
-def usage(*, region: str, since: date | None, until: date | None) -> list[dict[str, Any]]:
-    """Uses per item and day in [since, until] (default: the last 30 days), busiest first."""
+def usage(*, principal: Principal, region: str, since: date | None,
+          until: date | None) -> list[dict[str, Any]]:
+    """Uses per item and day in [since, until] (default: the last 30 days), busiest first.
+    Staff read their own county's hall; a platform admin and sister apps (hub:read) any."""
+    if (principal.kind == "user" and not principal.has_role("platform_admin")
+            and principal.county != region):
+        raise NotFound("分厅不存在", reason="not_found")
     hall(region)
     until = until or utcnow().astimezone(SHANGHAI).date()
     since = since or until - timedelta(days=29)

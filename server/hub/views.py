@@ -167,7 +167,8 @@ class HallUsage(MethodView):
     @blp.response(200, UsageSchema(many=True))
     def get(self, args, region):
         """Uses per item and day (default: the last 30 days), busiest first."""
-        return service.usage(region=region, since=args.get("since"), until=args.get("until"))
+        return service.usage(principal=authenticate(), region=region, since=args.get("since"),
+                             until=args.get("until"))
 
 
 @blp.route("/hub/items/<objectid:item_id>")

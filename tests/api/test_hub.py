@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from server.hub.models import ServiceItem, UsageDay
+from tests.factories import staff_of
 
 ITEMS = "/api/v1/hub/halls/371083/items"
 
@@ -83,9 +84,22 @@ def test_an_unknown_item_is_404(as_user):
     assert as_user("resident").put(f"/api/v1/me/favourites/{'0' * 24}").status_code == 404
 
 
-def test_using_an_item_answers_its_entry_and_counts_the_day(anonymous, demo):
+def test_using_an_item_answers_its_entry_and_counts_the_day(as_user):
+    answer = as_user("resident").post(f"/api/v1/hub/items/{item_id('bus-query')}/use")
+    assert answer.status_code == 200 and answer.json["entry"]["path"] == "/bus/realtime"
+    assert UsageDay.objects.get(item=item_id("bus-query")).count == 1
+
+
+def test_an_anonymous_use_answers_its_entry_and_is_not_counted(anonymous, demo):
     answer = anonymous.post(f"/api/v1/hub/items/{item_id('bus-query')}/use")
     assert answer.status_code == 200 and answer.json["entry"]["path"] == "/bus/realtime"
+    assert UsageDay.objects(item=item_id("bus-query")).first() is None
+
+
+def test_a_user_opening_an_item_again_the_same_day_counts_once(as_user):
+    resident = as_user("resident")
+    for _ in range(5):
+        resident.post(f"/api/v1/hub/items/{item_id('bus-query')}/use")
     assert UsageDay.objects.get(item=item_id("bus-query")).count == 1
 
 
@@ -127,11 +141,17 @@ def test_an_offline_item_cannot_be_used(anonymous, as_user):
     assert anonymous.post(f"/api/v1/hub/items/{item_id('bus-query')}/use").status_code == 409
 
 
-def test_usage_per_item_and_day_for_supervisors(anonymous, as_user):
-    for _ in range(3):
-        anonymous.post(f"/api/v1/hub/items/{item_id('bus-query')}/use")
+def test_usage_per_item_and_day_for_supervisors(as_user):
+    for username in ("resident", "gridworker", "dispatcher"):
+        as_user(username).post(f"/api/v1/hub/items/{item_id('bus-query')}/use")
     usage = as_user("supervisor").get("/api/v1/hub/halls/371083/usage").json
     assert usage[0]["code"] == "bus-query" and usage[0]["total"] == 3 and len(usage[0]["days"]) == 1
+
+
+def test_another_countys_supervisor_does_not_read_the_halls_usage(as_user):
+    outsider = staff_of("370602", "supervisor")
+    response = as_user(outsider.username).get("/api/v1/hub/halls/371083/usage")
+    assert response.status_code == 404
 
 
 def test_usage_is_not_for_residents(as_user):

@@ -142,7 +142,8 @@ def test_suspending_for_a_working_day_moves_the_handle_deadline_by_one(case_in, 
         case = case_in("in_progress")
         before = case["deadlines"]["handle"]["deadline"]
         as_user("supervisor").post(f"/api/v1/cases/{case['id']}/transitions",
-                                   json={"action": "suspend", "reason": "等待产权单位确认"})
+                                   json={"action": "suspend", "reason": "等待产权单位确认",
+                                         "duration_wd": 5})
     with time_machine.travel(at(2026, 11, 24, 10), tick=False):
         case = as_user("supervisor").post(f"/api/v1/cases/{case['id']}/transitions",
                                           json={"action": "resume"}).json

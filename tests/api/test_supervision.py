@@ -79,7 +79,7 @@ def test_a_suspended_case_shows_as_paused(monday_case, board, as_user):
     case = monday_case("in_progress")
     with time_machine.travel(MONDAY, tick=False):
         as_user("supervisor").post(f"/api/v1/cases/{case['id']}/transitions",
-                                   json={"action": "suspend", "reason": "待确认"})
+                                   json={"action": "suspend", "reason": "待确认", "duration_wd": 3})
     rows, counts = board(light="paused")
     assert [r["light"] for r in rows] == ["paused"] and counts["paused"] == 1
 

@@ -40,7 +40,7 @@ VALID_PAYLOADS = {
     "request_extension": {"reason": "需协调", "duration_wd": 3},
     "approve_extension": {},
     "deny_extension": {},
-    "suspend": {"reason": "等待天气"},
+    "suspend": {"reason": "等待天气", "duration_wd": 2},
     "resume": {},
     "supervise": {"note": "请加快"},
     "handle": {"result": "已修复"},

@@ -16,6 +16,7 @@ Delivery state is separate from the workflow: nothing here reads or writes a cas
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 from collections import defaultdict
@@ -30,6 +31,7 @@ from pymongo import ReturnDocument
 from notifications import channels
 from server.inbox.models import DELIVERED, Notification
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BASE_DELAY = 2.0  # seconds before the second attempt
 MAX_DELAY = 3600.0  # the longest wait; the broker's visibility timeout is longer (celery_app)
@@ -52,7 +54,10 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
     """Seconds before the next attempt: doubling from BASE_DELAY up to MAX_DELAY, the upper
     half of it jittered so that a burst of failures does not come back as one burst."""
     ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** max(attempts - 1, 0))
-    return round(max(ceiling / 2 + random.uniform(0, ceiling / 2), retry_after or 0.0), 3)
+    asked = min(retry_after or 0.0, MAX_DELAY)  # a receiver's Retry-After is a wish, not an order
+    if asked != asked:  # NaN
+        asked = 0.0
+    return round(max(ceiling / 2 + random.uniform(0, ceiling / 2), asked), 3)
 
 
 def _collection():
@@ -98,6 +103,18 @@ def settle(raw: dict[str, Any], outcome: channels.Outcome, *, token: str,
     return (status, delay) if written.modified_count else (None, None)
 
 
+def _settle_one(raw: dict[str, Any], outcome: channels.Outcome, *, token: str,
+                now: datetime) -> tuple[str | None, float | None]:
+    """`settle`, isolated: whatever one notification's outcome holds, the others of the batch
+    are settled, and this one is failed with the reason rather than left `sending`."""
+    try:
+        return settle(raw, outcome, token=token, now=now)
+    except Exception as exc:  # one bad outcome must not leave the batch to the lease
+        log.exception("settling notification %s failed", raw["_id"])
+        failed = channels.Outcome("failed", error=f"settle_error: {type(exc).__name__}"[:200])
+        return settle(raw, failed, token=token, now=now)
+
+
 def _recorder(batch: list[dict[str, Any]], token: str) -> channels.Progress:
     """Write down the devices reached as a send goes on (only while the claim is ours)."""
     def record(reached: dict[int, list[str]]) -> None:
@@ -124,7 +141,7 @@ def deliver(ids: list[str], *, now: datetime) -> Report:
         else:
             outcomes = channel.send(batch, progress=_recorder(batch, token))
         for raw, outcome in zip(batch, outcomes, strict=True):
-            status, delay = settle(raw, outcome, token=token, now=now)
+            status, delay = _settle_one(raw, outcome, token=token, now=now)
             if delay is not None:
                 report.retry.setdefault(delay, []).append(str(raw["_id"]))
             elif status == "sent":

@@ -6,6 +6,7 @@ not parse stops start-up with a `ConfigError` naming the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -86,6 +87,9 @@ class Config:
     # Counties whose cases of public categories anyone may read through Open311 (coarsened, no
     # personal data, no staff note). Empty (default): Open311 reads need a sister app's api_key.
     OPEN311_PUBLIC_REGIONS: list[str] = []
+    # Networks webhooks may reach although not globally routable (loopback, private, link-local
+    # and metadata addresses are refused otherwise): an intranet receiver, or tests.
+    WEBHOOK_ALLOWED_NETWORKS: list = []
     DB_RETRY_AFTER = 5  # seconds a client is told to wait when the database is unreachable (503)
 
     API_TITLE = "gridhub"
@@ -100,6 +104,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # The tests' webhook receivers listen on loopback.
+    WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
 
 
 def _int(value: str) -> int:
@@ -148,6 +154,12 @@ def _county(value: str) -> str:
 
 def _counties(value: str) -> list[str]:
     return [_county(part.strip()) for part in value.split(",") if part.strip()]
+
+
+def _networks(value: str) -> list:
+    from server.webhooks.destinations import parse_networks
+
+    return parse_networks(value)
 
 
 def _http_url(value: str) -> str:
@@ -258,6 +270,7 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_MINIAPP_DIR": ("MINIAPP_DIR", _directory),
     "GRIDHUB_MINIAPP_REGION": ("MINIAPP_REGION", _county),
     "GRIDHUB_OPEN311_PUBLIC_REGIONS": ("OPEN311_PUBLIC_REGIONS", _counties),
+    "GRIDHUB_WEBHOOK_ALLOWED_NETWORKS": ("WEBHOOK_ALLOWED_NETWORKS", _networks),
 }
 
 

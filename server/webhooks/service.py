@@ -16,8 +16,9 @@ from bson import ObjectId
 from server.auth.models import Client
 from server.auth.permissions import require_admin
 from server.auth.principals import Principal
-from server.errors import Forbidden, found
+from server.errors import Forbidden, Unprocessable, found
 from server.inbox.models import Notification
+from server.webhooks import destinations
 from server.webhooks.models import WebhookSubscription
 
 TIMEOUT = 5  # seconds per delivery
@@ -30,7 +31,9 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
 
 
 def post(subscription: Any, event: str, delivery_id: str, payload: dict[str, Any]) -> requests.Response:
-    """POST one signed delivery; raises requests' exceptions on network failure."""
+    """POST one signed delivery; raises requests' exceptions on network failure and
+    UnsafeDestination where the URL's host is not one webhooks may reach."""
+    destinations.check(subscription.url)
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "gridhub-webhook/1",
                "X-Gridhub-Event": event, "X-Gridhub-Delivery": delivery_id,
@@ -64,11 +67,18 @@ def _visible(principal: Principal):
 
 
 def _check_url(principal: Principal, url: str | None) -> None:
-    """A sister app may only point webhooks at the URLs registered with it."""
-    if principal.kind != "client" or url is None:
+    """No webhook at an internal address; a sister app's only under the URLs it registered."""
+    if url is None:
+        return
+    try:
+        destinations.check_registration(url)
+    except destinations.UnsafeDestination as exc:
+        raise Unprocessable("回调地址不能指向本机、内网或保留地址", reason="webhook_url_not_allowed",
+                            fields={"url": ["须为可公开访问的地址"]}) from exc
+    if principal.kind != "client":
         return
     client = Client.objects(id=principal.id).only("webhook_urls").first()
-    if client is None or not any(url.startswith(allowed) for allowed in client.webhook_urls):
+    if client is None or not any(destinations.under(url, allowed) for allowed in client.webhook_urls):
         raise Forbidden("该地址不在接入应用登记的回调地址之内", reason="webhook_url_not_allowed")
 
 
@@ -113,12 +123,18 @@ def test_delivery(*, principal: Principal, subscription_id: ObjectId) -> dict[st
     subscription = get(principal=principal, subscription_id=subscription_id)
     delivery_id = "ping-" + secrets.token_hex(8)
     started = time.monotonic()
+    # Only the status and the kind of failure: the receiver's answer and the network's error
+    # text are not echoed (they would make this a reader of internal services).
     try:
         response = post(subscription, "ping", delivery_id,
                         {"id": delivery_id, "event": "ping", "sent_at": datetime.now(UTC).isoformat()})
+    except destinations.UnsafeDestination as exc:
+        error: str | None = f"destination_refused: {exc}"
+        status_code = None
     except requests.RequestException as exc:
-        return {"delivered": False, "status_code": None, "error": f"{type(exc).__name__}: {exc}"[:300],
-                "elapsed_ms": round((time.monotonic() - started) * 1000)}
-    return {"delivered": response.ok, "status_code": response.status_code,
-            "error": None if response.ok else response.text[:300],
+        error, status_code = f"network_error: {type(exc).__name__}", None
+    else:
+        status_code = response.status_code
+        error = None if 200 <= status_code < 300 else f"http_status: {status_code}"
+    return {"delivered": error is None, "status_code": status_code, "error": error,
             "elapsed_ms": round((time.monotonic() - started) * 1000)}

@@ -16,8 +16,8 @@ class AuditArgsSchema(Schema):
     action = fields.String(validate=validate.Length(1, 200), metadata={"description": "prefix, e.g. auth."})
     target = fields.String(validate=validate.Length(1, 200))
     result = fields.String(validate=validate.OneOf(["success", "failure"]))
-    since = fields.AwareDateTime(metadata={"description": "ISO-8601 with offset"})
-    until = fields.AwareDateTime()
+    since = LocalDateTime(metadata={"description": "ISO-8601 with offset"})
+    until = LocalDateTime()
 
 
 class AuditEntrySchema(Schema):

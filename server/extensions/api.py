@@ -11,7 +11,7 @@ import http
 import json
 import logging
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -103,8 +103,24 @@ class Schema(ma.Schema):
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+# The instants the API accepts: a year-1 or year-9999 date would overflow the arithmetic done
+# on it (windows, offsets) instead of answering 400/422.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def within_bounds(moment: datetime) -> bool:
+    return EARLIEST <= moment <= LATEST
+
+
 class LocalDateTime(ma.fields.AwareDateTime):
-    """Accepts ISO-8601 with an offset; shows stored UTC times in Asia/Shanghai."""
+    """Accepts ISO-8601 with an offset (1970–2099); shows stored UTC times in Asia/Shanghai."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not within_bounds(moment):
+            raise ma.ValidationError("日期须在 1970 年至 2099 年之间")
+        return moment
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:

@@ -31,7 +31,7 @@ from server.cases import service as cases
 from server.cases.models import Case
 from server.catalog.models import Category
 from server.errors import GridhubError
-from server.extensions.api import SHANGHAI
+from server.extensions.api import SHANGHAI, within_bounds
 from server.extensions.limits import enforce
 from server.grids import gazetteer
 from server.grids import service as grids
@@ -199,7 +199,10 @@ def _moment(value: str, name: str) -> datetime:
         moment = datetime.fromisoformat(value.strip().replace(" ", "+"))
     except ValueError:
         raise Open311Error(400, f"{name} 须为 W3C 日期时间，如 2026-11-01T00:00:00+08:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    if not within_bounds(moment):
+        raise Open311Error(400, f"{name} 须在 1970 年至 2099 年之间")
+    return moment
 
 
 MAX_PAGE = 10_000

@@ -11,6 +11,7 @@ import http
 import json
 import logging
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -93,11 +94,40 @@ def translate(messages: Any) -> Any:
     return messages
 
 
+# C0 controls but tab, LF and CR, and DEL: no field has a use for them, and stored they break
+# what is built from the text later (XML feeds, CSV exports, SMS).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_characters(value, path: str, found: dict[str, list[str]]) -> None:
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            found[path] = ["不能包含控制字符"]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _control_characters(item, f"{path}.{key}" if path else str(key), found)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _control_characters(item, f"{path}.{index}", found)
+
+
 class Schema(ma.Schema):
-    """Base schema: unknown fields are an error."""
+    """Base schema: unknown fields are an error, and so is a control character in any text."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_control_characters(self, data, **kwargs):
+        if isinstance(data, Mapping):
+            found: dict[str, list[str]] = {}
+            for key in list(data.keys()):
+                values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+                for value in values:
+                    _control_characters(value, str(key), found)
+            if found:
+                raise ma.ValidationError(found)
+        return data
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -154,7 +154,7 @@ def export(*, principal: Principal, args: dict[str, Any]) -> tuple[bytes, str, s
     result = stats(principal=principal, args=args)
     rows = [*result["groups"], result["total"]]
     table = [[header for _, header in COLUMNS],
-             *[[row.get(name) for name, _ in COLUMNS] for row in rows]]
+             *[[inert(row.get(name)) for name, _ in COLUMNS] for row in rows]]
     stem = f"gridhub-stats-{result['from_']:%Y%m%d}-{result['to']:%Y%m%d}"
     if args.get("format") == "xlsx":
         return _xlsx(table), ("application/vnd.openxmlformats-officedocument."
@@ -163,6 +163,17 @@ def export(*, principal: Principal, args: dict[str, Any]) -> tuple[bytes, str, s
     csv.writer(buffer).writerows(table)
     # The byte-order mark makes Excel read the Chinese headers as UTF-8.
     return buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", f"{stem}.csv"
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A cell a spreadsheet shows and never runs: text that would start a formula (names come
+    from admins and GeoJSON imports) is prefixed with an apostrophe (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _xlsx(table: list[list[Any]]) -> bytes:
@@ -174,6 +185,9 @@ def _xlsx(table: list[list[Any]]) -> bytes:
     sheet.title = "指标"
     for row in table:
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text is a string cell, never a formula
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"

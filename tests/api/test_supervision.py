@@ -8,14 +8,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from bson import ObjectId
 from openpyxl import load_workbook
 
 from server.cases.models import Case
 from server.supervision.stats import rate
 from server.supervision.sweep import sweep
 from tests.clock import at
-from tests.factories import staff_of
+from tests.factories import insert_cases, staff_of
 
 MONDAY = at(2026, 11, 23, 10)
 FRIDAY = at(2026, 11, 27, 11)
@@ -124,21 +123,6 @@ def test_bad_board_filters_are_refused(as_user, params):
 
 # --- indicators ------------------------------------------------------------------------------
 DAY = at(2026, 11, 2, 10)
-
-
-def insert_cases(count, *, region_path=("371083", "371083001", "371083001001",
-                                        "371083001001001"), category="0102", department=
-                 "371083-cgj", status="closed", day=DAY, handle_wm=0.0, **flags):
-    """Cases as the workflow leaves them, written straight to the database (fast)."""
-    Case._get_collection().insert_many([{
-        "_id": ObjectId(), "code": f"371083-{day:%Y%m%d}-{ObjectId()}", "status": status,
-        "category": category, "priority": "normal", "source": "grid_worker",
-        "description": "x", "location": {"type": "Point", "coordinates": [121.525, 36.915]},
-        "region_path": list(region_path), "grid": region_path[-1], "department": department,
-        "reporter": "user:x", "version": 1, "history": [], "flags": dict(flags),
-        "handle_wm": handle_wm, "created_at": day, "created_day": f"{day:%Y-%m-%d}",
-        "updated_at": day,
-    } for _ in range(count)])
 
 
 def stats(as_user, **params):

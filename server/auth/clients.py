@@ -119,11 +119,13 @@ def _find(client_id: str | None) -> Client | None:
 
 
 def _token_endpoint_urls() -> set[str]:
-    urls = {request.base_url}
+    """The audiences an assertion may name: our configured public token URL only — the Host
+    header is the caller's to choose. Without GRIDHUB_PUBLIC_URL (a development install) the
+    URL the request arrived on."""
     public = current_app.config.get("PUBLIC_URL")
     if public:
-        urls.add(public.rstrip("/") + "/api/v1/auth/token")
-    return urls
+        return {public.rstrip("/") + "/api/v1/auth/token"}
+    return {request.base_url}
 
 
 def _assertion_client(assertion: str) -> Client:

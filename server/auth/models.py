@@ -68,10 +68,10 @@ class SigningKey(Document):
 
 
 class LoginThrottle(Document):
-    """Failed password attempts per username — kept whether or not the user exists, so that a
-    lockout reveals nothing about which usernames are real."""
+    """Password attempts per username and source address — kept whether or not the user
+    exists, so that a lockout reveals nothing about which usernames are real."""
 
-    username = StringField(primary_key=True)  # lower-cased
+    username = StringField(primary_key=True)  # "<lower-cased username>|<source address>"
     failures = IntField(default=0)
     locked_until = DateTimeField()
     updated_at = DateTimeField(default=utcnow)

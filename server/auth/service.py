@@ -8,6 +8,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import has_request_context, request
 from pymongo import ReturnDocument
 
 from server.audit.service import record
@@ -47,22 +48,37 @@ def _tokens(user: User, *, family: str | None = None) -> dict[str, Any]:
             "refresh_token": refresh, "scope": ""}
 
 
-def _locked_until(username: str) -> datetime | None:
-    throttle = LoginThrottle.objects(username=username).first()
-    until = _aware(throttle.locked_until) if throttle else None
-    return until if until is not None and until > _now() else None
+def _throttle_key(username: str) -> str:
+    """Attempts are counted per username *and* source address: a stranger elsewhere cannot lock
+    a user out of their own sign-in (the per-username rate limit still caps the total)."""
+    source = request.remote_addr if has_request_context() else None
+    return f"{username}|{source or '-'}"
 
 
-def _fail(username: str) -> bool:
-    """Count a failure; True when it locks the username."""
+def _attempt(key: str) -> bool:
+    """Count an attempt before the password is checked — atomically, so that parallel guesses
+    cannot all pass a check made before any of them failed. True when it may go on: at most
+    MAX_FAILURES attempts per lock period are ever checked."""
+    now = _now()
     collection = LoginThrottle._get_collection()
+    collection.update_one(  # a lock that has run out, or a count gone quiet, starts afresh
+        {"_id": key, "$or": [{"locked_until": {"$lte": now}},
+                             {"locked_until": None, "updated_at": {"$lte": now - LOCKOUT}}]},
+        {"$set": {"failures": 0}, "$unset": {"locked_until": ""}})
     raw = collection.find_one_and_update(
-        {"_id": username}, {"$inc": {"failures": 1}, "$set": {"updated_at": _now()}},
+        {"_id": key}, {"$inc": {"failures": 1}, "$set": {"updated_at": now}},
         upsert=True, return_document=ReturnDocument.AFTER)
-    if raw["failures"] < MAX_FAILURES:
+    locked = _aware(raw.get("locked_until"))
+    return raw["failures"] <= MAX_FAILURES and not (locked is not None and locked > now)
+
+
+def _fail(key: str) -> bool:
+    """A checked attempt failed; True when it was the last one allowed (the key is locked)."""
+    collection = LoginThrottle._get_collection()
+    raw = collection.find_one({"_id": key}, projection={"failures": True})
+    if raw is None or raw["failures"] < MAX_FAILURES:
         return False
-    collection.update_one({"_id": username},
-                          {"$set": {"failures": 0, "locked_until": _now() + LOCKOUT}})
+    collection.update_one({"_id": key}, {"$set": {"locked_until": _now() + LOCKOUT}})
     return True
 
 
@@ -71,18 +87,19 @@ def password_grant(*, username: str, password: str) -> dict[str, Any]:
     account answer alike; five failures lock the username for 15 minutes (whether it exists
     or not, so the lock tells nothing either)."""
     key = username.lower()
-    if _locked_until(key):
+    throttle = _throttle_key(key)
+    if not _attempt(throttle):
         record("auth.login", result="failure", target=f"username:{key}", status=401, reason="locked")
         raise Unauthorized("登录失败次数过多，请 15 分钟后再试", reason="locked")
     user = User.objects(username=username).first()
     ok = verify_password(user.password_hash if user else None, password)
     county = county_of(user.org, user.org_kind) if user else None  # whose admin reads the entry
     if not ok or user is None or not user.active:
-        locked = _fail(key)
+        locked = _fail(throttle)
         record("auth.login", result="failure", target=f"username:{key}", status=401, county=county,
                reason="locked" if locked else "invalid_grant")
         raise Unauthorized("用户名或密码错误", reason="invalid_grant")
-    LoginThrottle.objects(username=key).delete()
+    LoginThrottle.objects(username=throttle).delete()
     record("auth.login", result="success", actor=f"user:{user.id}", target=f"username:{key}",
            status=200, county=county)
     return _tokens(user)

@@ -30,14 +30,39 @@ def record(action: str, *, result: str, actor: str | None = None, target: str | 
     entry.save()
 
 
+# Reads that disclose personal data or bulk data, by endpoint: audited like writes (the
+# predicate says when a GET is such a read). A query's value (a phone number) is never stored.
+SENSITIVE_READS = {
+    "cases.Cases": lambda args: "reporter_phone" in args,
+    "organisation.Users": lambda args: "phone" in args,
+    "organisation.UserItem": lambda args: True,
+    "supervision.StatsExport": lambda args: True,
+    "cases.AttachmentItem": lambda args: True,
+    "audit.Audit": lambda args: True,
+}
+
+
+def _audited(request_) -> bool:
+    if request_.path.startswith("/open311/"):  # sister apps filing cases through GeoReport
+        return request_.method == "POST"
+    if not request_.path.startswith("/api/") or request_.endpoint in SELF_AUDITED:
+        return False
+    if request_.method in WRITES:
+        return True
+    sensitive = SENSITIVE_READS.get(request_.endpoint or "")
+    return request_.method == "GET" and sensitive is not None and sensitive(request_.args)
+
+
 def record_write(response):
-    """after_request: one entry per write to the API, with its outcome."""
-    if (request.method in WRITES and request.path.startswith("/api/")
-            and request.endpoint not in SELF_AUDITED):
+    """after_request: one entry per write to the API (and per read of personal or bulk data),
+    with its outcome."""
+    if _audited(request):
         rule = request.url_rule.rule if request.url_rule else request.path
         target = ",".join(f"{key}:{value}" for key, value in (request.view_args or {}).items()) or None
+        args = sorted(request.args) if request.method == "GET" else None
         record(f"{request.method} {rule}", target=target, status=response.status_code,
-               result="success" if response.status_code < 400 else "failure")
+               result="success" if response.status_code < 400 else "failure",
+               **({"query": args} if args else {}))
     return response
 
 

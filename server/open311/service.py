@@ -21,7 +21,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from mongoengine import Q
 from werkzeug.datastructures import MultiDict
 
@@ -170,6 +170,7 @@ def _where(form: MultiDict) -> tuple[dict[str, Any], str | None]:
 
 def post_request(form: MultiDict) -> list[dict[str, Any]]:
     principal = _poster(form.get("api_key"))
+    request.environ["gridhub.principal"] = principal  # the audit trail names the sister app
     category = _category(form.get("service_code") or "")
     location, address = _where(form)
     media_url = _text(form, "media_url", 2048)

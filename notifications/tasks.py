@@ -74,6 +74,15 @@ def evaluation_reminders() -> int:
     return remind_evaluations()
 
 
+@celery.task(name="gridhub.remove_orphan_uploads", ignore_result=True)
+def remove_orphan_uploads() -> int:
+    """Hourly (beat): photos uploaded for a report that was never sent, older than a day."""
+    from server.cases.attachments import remove_orphans
+    from server.cases.service import now_utc
+
+    return remove_orphans(now=now_utc())
+
+
 @celery.task(name="gridhub.audit_prune", ignore_result=True)
 def audit_prune() -> int:
     """Daily (beat): remove audit entries older than the retention period (180 days)."""

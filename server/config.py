@@ -33,7 +33,7 @@ class Config:
     MAX_JSON_BYTES = 256 * 1024
     MAX_UPLOAD_BYTES = 10 * 1024 * 1024
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 64 * 1024
-    MAX_IMAGE_PIXELS = 40_000_000
+    MAX_IMAGE_PIXELS = 24_000_000  # header check; JPEGs are decoded at most 4096 px a side
     MAX_IMPORT_BYTES = 50 * 1024 * 1024  # a county's grids as GeoJSON
     THUMBNAIL_PX = 320
     EVALUATION_WINDOW_DAYS = 7
@@ -75,6 +75,7 @@ class Config:
     RATE_LIMIT_TOKEN_IP = "60/minute;600/hour"  # the token endpoint, per client IP
     RATE_LIMIT_TOKEN_USER = "10/minute;100/hour"  # password sign-ins, per username
     RATE_LIMIT_REPORTS = "30/minute;500/day"  # case reports, per principal
+    RATE_LIMIT_UPLOADS = "60/minute;1000/day"  # photo uploads, per principal
     # Reverse proxies in front of us whose X-Forwarded-For / -Proto / -Host are trusted (0: none).
     TRUSTED_PROXIES = 0
     # Origins (scheme://host[:port]) of the hub's mini-app pages allowed to call the API from a browser.
@@ -252,6 +253,7 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_RATE_LIMIT_TOKEN_IP": ("RATE_LIMIT_TOKEN_IP", _limits),
     "GRIDHUB_RATE_LIMIT_TOKEN_USER": ("RATE_LIMIT_TOKEN_USER", _limits),
     "GRIDHUB_RATE_LIMIT_REPORTS": ("RATE_LIMIT_REPORTS", _limits),
+    "GRIDHUB_RATE_LIMIT_UPLOADS": ("RATE_LIMIT_UPLOADS", _limits),
     "GRIDHUB_TRUSTED_PROXIES": ("TRUSTED_PROXIES", _int),
     "GRIDHUB_CORS_ORIGINS": ("CORS_ORIGINS", _origins),
     "GRIDHUB_SIGNING_KEY": ("SIGNING_KEYS", _pem),

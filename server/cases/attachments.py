@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import gridfs
 from bson import ObjectId
@@ -15,10 +17,17 @@ from mongoengine.connection import get_db
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from server.auth.models import utcnow
-from server.errors import NotFound, PayloadTooLarge, Unprocessable
+from server.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_PER_CASE = 9
+MAX_SIDE = 4096  # a stored photo's longest side: enough to read a shop sign, bounded to decode
+ORPHAN_AFTER = timedelta(days=1)  # an upload no case referenced by then is removed
+
+# Decoding is the expensive part of an upload (memory grows with the pixels): at most this many
+# at once in a process; a request that cannot get a slot within DECODE_WAIT is told to retry.
+_decoding = threading.BoundedSemaphore(2)
+DECODE_WAIT = 10.0
 
 
 class Attachment(Document):
@@ -59,7 +68,11 @@ def process_image(data: bytes, *, max_bytes: int, max_pixels: int, thumb_px: int
                 raise Unprocessable("图片像素过多", reason="image_too_large")
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
+            if fmt == "JPEG":  # decode at a reduced DCT scale: a 50 MP photo never fills memory
+                image.draft("RGB", (MAX_SIDE, MAX_SIDE))
             image.load()
+            if max(image.size) > MAX_SIDE:
+                image.thumbnail((MAX_SIDE, MAX_SIDE))
             image = ImageOps.exif_transpose(image)
             content = _encode(image, fmt)
             thumb = image.copy()
@@ -88,12 +101,24 @@ def _fs() -> gridfs.GridFS:
     return gridfs.GridFS(get_db(), collection="files")
 
 
+def _process(data: bytes) -> Processed:
+    """`process_image` within the process's decoding slots."""
+    config = current_app.config
+    if len(data) > config["MAX_UPLOAD_BYTES"]:  # refused before waiting for a slot
+        raise PayloadTooLarge(f"图片不能超过 {config['MAX_UPLOAD_BYTES'] // (1024 * 1024)} MB",
+                              reason="file_too_large")
+    if not _decoding.acquire(timeout=DECODE_WAIT):
+        raise ServiceUnavailable("图片处理繁忙，请稍后重试", reason="busy", headers={"Retry-After": "5"})
+    try:
+        return process_image(data, max_bytes=config["MAX_UPLOAD_BYTES"],
+                             max_pixels=config["MAX_IMAGE_PIXELS"], thumb_px=config["THUMBNAIL_PX"])
+    finally:
+        _decoding.release()
+
+
 def store(*, owner: str, data: bytes, case_id: ObjectId | None = None) -> Attachment:
     """Process and store one uploaded photo."""
-    config = current_app.config
-    processed = process_image(data, max_bytes=config["MAX_UPLOAD_BYTES"],
-                              max_pixels=config["MAX_IMAGE_PIXELS"],
-                              thumb_px=config["THUMBNAIL_PX"])
+    processed = _process(data)
     fs = _fs()
     stored: list[ObjectId] = []
     try:
@@ -143,3 +168,21 @@ def attach(*, ids: list[ObjectId], case_id: ObjectId) -> None:
     """Bind uploaded photos to a case (those already bound are left as they are)."""
     if ids:
         Attachment.objects(id__in=ids, case=None).update(set__case=case_id)
+
+
+def remove_orphans(*, now: datetime) -> int:
+    """Remove the uploads no case referenced within ORPHAN_AFTER (their files first); return
+    how many. Each is removed on its own: one that fails is left for the next run."""
+    removed = 0
+    for orphan in Attachment.objects(case=None, created_at__lt=now - ORPHAN_AFTER).only(
+            "id", "file_id", "thumbnail_id").limit(10_000):
+        try:
+            # The record first, and only if still unreferenced (a case may have taken it since
+            # it was read); its files once it is gone.
+            if Attachment.objects(id=orphan.id, case=None).delete():
+                removed += 1
+                for file_id in (orphan.file_id, orphan.thumbnail_id):
+                    _fs().delete(file_id)
+        except Exception:  # isolate each item, as the SLA sweep does
+            current_app.logger.exception("removing orphan upload %s failed", orphan.id)
+    return removed

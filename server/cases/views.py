@@ -36,6 +36,7 @@ def _etag(case) -> dict[str, str]:
 
 
 def _upload_bytes(files) -> bytes:
+    enforce("RATE_LIMIT_UPLOADS", authenticate().key)
     return files["file"].read()
 
 

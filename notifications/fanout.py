@@ -88,11 +88,14 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
               "attempts": 0, "created_at": now}
     collection = Notification._get_collection()
     fanned = Fanned()
+    # Residents (the reporter) read what leaves the back office, like a webhook does.
+    outsiders = {str(u.id) for u in User.objects(id__in=sorted(audience), role="resident").only("id")} \
+        if audience else set()
     for recipient, channel in pairs:
         key = {"event_key": event_key, "recipient": recipient, "channel": channel}
         state = {"status": "sent", "sent_at": now} if channel == "inbox" else \
             {"status": "pending", "next_attempt_at": now}
-        if channel == "webhook":
+        if channel == "webhook" or recipient in outsiders:
             state["body"] = outside_body
         try:
             written = collection.update_one(key, {"$setOnInsert": {**common, **key, **state}},

@@ -116,6 +116,16 @@ def require_admin(principal: Principal) -> None:
     require_roles(principal, *ADMINS)
 
 
+def require_admin_of(principal: Principal, region: str) -> None:
+    """Forbidden unless an admin of the county `region` (any node code) lies in — or a platform
+    admin. A county's admin changes nothing of another county's tree, calendar, SLA choice or
+    hall."""
+    require_admin(principal)
+    county = admin_county(principal)
+    if county is not None and not region.startswith(county):
+        raise Forbidden("只能管理本县（市、区）的数据", reason="outside_county")
+
+
 def admin_county(principal: Principal) -> str | None:
     """The county a county admin administers; None for a platform admin (every county)."""
     return None if principal.has_role("platform_admin") else principal.county or "-"

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from mongoengine import DictField, Document, ListField, StringField
 
-from server.auth.permissions import require_admin
+from server.auth.permissions import require_admin_of
 from server.auth.principals import Principal
 from server.errors import Unprocessable, found
 from server.extensions.cache import TTLCache
@@ -73,7 +73,7 @@ def describe(*, region: str) -> dict[str, Any]:
 def set_days(*, principal: Principal, region: str, days: list[dict[str, Any]],
              replace_year: int | None = None) -> dict[str, Any]:
     """Add or change a county's own days; with `replace_year`, that year's days are replaced."""
-    require_admin(principal)
+    require_admin_of(principal, region)
     found(Region.objects(code=region, level="county").first(), "县级区域不存在")
     if replace_year is not None and any(d["date"].year != replace_year for d in days):
         raise Unprocessable("日期不在要替换的年份内", reason="date_outside_year")
@@ -90,7 +90,7 @@ def set_days(*, principal: Principal, region: str, days: list[dict[str, Any]],
 
 def set_office_hours(*, principal: Principal, region: str,
                      office_hours: list[list[str]]) -> dict[str, Any]:
-    require_admin(principal)
+    require_admin_of(principal, region)
     found(Region.objects(code=region, level="county").first(), "县级区域不存在")
     try:
         WorkCalendar(office_hours=_hours(office_hours))

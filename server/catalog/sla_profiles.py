@@ -11,7 +11,7 @@ from typing import Any
 from mongoengine import BooleanField, DateTimeField, DictField, Document, ListField, StringField
 
 from server.auth.models import utcnow
-from server.auth.permissions import require_admin
+from server.auth.permissions import require_admin, require_admin_of
 from server.auth.principals import Principal
 from server.catalog import service as catalog
 from server.errors import Conflict, Unprocessable, found
@@ -158,6 +158,7 @@ def choose(*, principal: Principal, region: str, code: str | None) -> dict[str, 
     """Make a region (and what lies under it, unless it chooses otherwise) use a profile."""
     require_admin(principal)
     node = found(Region.objects(code=region).first(), "区域不存在")
+    require_admin_of(principal, region)
     if code is not None and SlaProfile.objects(code=code).first() is None:
         raise Unprocessable("时限方案不存在", reason="unknown_profile",
                             fields={"profile": ["未知方案"]})

@@ -9,7 +9,7 @@ from mongoengine import Q
 from shapely.geometry import shape
 
 from server.auth.models import User
-from server.auth.permissions import require_admin
+from server.auth.permissions import require_admin, require_admin_of
 from server.auth.principals import Principal
 from server.cases.models import Case
 from server.errors import Conflict, Unprocessable, found
@@ -40,7 +40,7 @@ def get_region(*, code: str) -> Region:
 
 def create_region(*, principal: Principal, data: dict[str, Any]) -> Region:
     """Add a node under its parent (given by the code's prefix)."""
-    require_admin(principal)
+    require_admin_of(principal, data["code"])
     code = data["code"]
     if Region.objects(code=code).first() is not None:
         raise Conflict("该编码已存在", reason="duplicate")
@@ -74,7 +74,7 @@ def _check_area(level: str, geometry: Any) -> None:
 
 def update_region(*, principal: Principal, code: str, data: dict[str, Any]) -> Region:
     """Rename a node, change its staff and dates, its area, or a county's default queue."""
-    require_admin(principal)
+    require_admin_of(principal, code)
     region = get_region(code=code)
     if "geometry" in data:
         _check_area(region.level, data["geometry"])
@@ -91,7 +91,7 @@ def update_region(*, principal: Principal, code: str, data: dict[str, Any]) -> R
 
 def set_layers(*, principal: Principal, code: str, layers: list[dict[str, Any]]) -> Region:
     """Replace a grid's responsibility layers (one per domain)."""
-    require_admin(principal)
+    require_admin_of(principal, code)
     region = get_region(code=code)
     if region.level != "grid":
         raise Unprocessable("只有网格可以设置责任图层", reason="not_a_grid")
@@ -118,7 +118,7 @@ def set_layers(*, principal: Principal, code: str, layers: list[dict[str, Any]])
 
 def retire_region(*, principal: Principal, code: str) -> Region:
     """Retire a node and its subtree; refused while any case in it is still open."""
-    require_admin(principal)
+    require_admin_of(principal, code)
     region = get_region(code=code)
     open_cases = Case.objects(region_path=code, status__in=OPEN).count()
     if open_cases:
@@ -163,6 +163,8 @@ def import_grids(*, principal: Principal, collection: Any) -> dict[str, Any]:
     if checked.errors:
         raise Unprocessable(f"{len(checked.errors)} 个要素有误，整批未导入",
                             reason="invalid_features", features=checked.errors)
+    for grid in checked.grids:  # all or nothing here too: no grid of another county
+        require_admin_of(principal, grid.code)
     write_grids(checked)
     return {"imported": len(checked.grids), "overlaps": checked.overlaps}
 

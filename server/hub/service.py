@@ -13,7 +13,7 @@ from mongoengine import Q
 from mongoengine.errors import NotUniqueError
 
 from server.auth.models import Client
-from server.auth.permissions import require_admin
+from server.auth.permissions import require_admin, require_admin_of
 from server.auth.principals import Principal
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, found
 from server.extensions.api import SHANGHAI
@@ -147,6 +147,7 @@ def create_hall(*, principal: Principal, data: dict[str, Any]) -> Hall:
     require_admin(principal)
     if Region.objects(code=data["region"], level="county").first() is None:
         raise Unprocessable("分厅须对应一个县级区域", reason="unknown_region")
+    require_admin_of(principal, data["region"])
     try:
         return Hall(**data).save(force_insert=True)
     except NotUniqueError:
@@ -154,7 +155,7 @@ def create_hall(*, principal: Principal, data: dict[str, Any]) -> Hall:
 
 
 def update_hall(*, principal: Principal, region: str, data: dict[str, Any]) -> Hall:
-    require_admin(principal)
+    require_admin_of(principal, region)
     target = found(Hall.objects(region=region).first(), "该地区没有分厅")
     if data:
         target.modify(**data)
@@ -185,7 +186,7 @@ def _check_department(code: str | None) -> None:
 
 
 def create_item(*, principal: Principal, region: str, data: dict[str, Any]) -> ServiceItem:
-    require_admin(principal)
+    require_admin_of(principal, region)
     found(Hall.objects(region=region).first(), "该地区没有分厅")
     _check_department(data.get("department"))
     entry = _entry(data.pop("entry"))
@@ -196,8 +197,8 @@ def create_item(*, principal: Principal, region: str, data: dict[str, Any]) -> S
 
 
 def update_item(*, principal: Principal, item_id: ObjectId, data: dict[str, Any]) -> ServiceItem:
-    require_admin(principal)
     item = _item(item_id)
+    require_admin_of(principal, item.hall)
     _check_department(data.get("department"))
     if "entry" in data:
         data["entry"] = _entry(data["entry"])

@@ -4,6 +4,8 @@ departments."""
 
 from __future__ import annotations
 
+import pytest
+
 from server.auth.models import User
 from server.demo import DEMO_RESIDENT_PHONE
 from tests.factories import platform_admin
@@ -104,3 +106,29 @@ def test_a_county_admin_reads_only_their_countys_audit_trail(as_user, other_coun
     assert entries == []
     own = as_user("admin").get("/api/v1/audit?action=auth.login").json
     assert [e["target"] for e in own] == ["username:dispatcher"]
+
+
+# --- the county's own tree, calendar, SLA choice and hall --------------------------------------
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("patch", "/api/v1/regions/371083001", {"name": "改名"}),
+    ("post", "/api/v1/regions/371083001/retire", None),
+    ("put", "/api/v1/calendars/371083/days", {"days": [{"date": "2027-01-04", "workday": False}]}),
+    ("put", "/api/v1/calendars/371083/office-hours", {"office_hours": [["08:00", "12:00"]]}),
+    ("put", "/api/v1/regions/371083/sla-profile", {"profile": "sd12345"}),
+    ("patch", "/api/v1/hub/halls/371083", {"name": "被改的分厅"}),
+])
+def test_a_county_admin_changes_nothing_of_another_countys_setup(as_user, other_county, method,
+                                                                 path, body):
+    outsider = as_user(other_county.admin.username)
+    response = getattr(outsider, method)(path, **({"json": body} if body is not None else {}))
+    assert response.status_code == 403 and response.json["errors"]["reason"] == "outside_county"
+
+
+def test_a_county_admin_cannot_import_grids_of_another_county(as_user, other_county):
+    square = [[[121.56, 36.90], [121.565, 36.90], [121.565, 36.905], [121.56, 36.905], [121.56, 36.90]]]
+    body = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"code": "371083001001099", "name": "冒名网格"},
+        "geometry": {"type": "Polygon", "coordinates": square}}]}
+    response = as_user(other_county.admin.username).post("/api/v1/grids/import", json=body)
+    assert response.status_code == 403
+    assert as_user("admin").get("/api/v1/regions/371083001001099").status_code == 404

@@ -14,7 +14,7 @@ import requests
 from bson import ObjectId
 
 from server.auth.models import Client
-from server.auth.permissions import require_admin
+from server.auth.permissions import admin_county, require_admin
 from server.auth.principals import Principal
 from server.errors import Forbidden, Unprocessable, found
 from server.inbox.models import Notification
@@ -59,11 +59,25 @@ def subscribers(*, event_type: str, case: Any, reporter_facing: bool) -> list[We
 
 
 def _visible(principal: Principal):
-    """Admins manage every subscription; a sister app (scope `webhooks`) only its own."""
+    """A platform admin manages every subscription, a county's admin those of the county's
+    systems (region inside the county), a sister app (scope `webhooks`) only its own."""
     require_admin(principal)
     if principal.kind == "client":
         return WebhookSubscription.objects(client=principal.id)
+    county = admin_county(principal)
+    if county is not None:
+        return WebhookSubscription.objects(client=None, region__gte=county, region__lt=county + "\uffff")
     return WebhookSubscription.objects
+
+
+def _region(principal: Principal, fields: dict[str, Any]) -> None:
+    """A county admin's subscription covers the county at most (its county when unsaid)."""
+    county = admin_county(principal) if principal.kind == "user" else None
+    if county is None:
+        return
+    fields.setdefault("region", county)
+    if fields["region"] is None or not fields["region"].startswith(county):
+        raise Forbidden("只能订阅本县（市、区）的事件", reason="outside_county")
 
 
 def _check_url(principal: Principal, url: str | None) -> None:
@@ -94,6 +108,7 @@ def create(*, principal: Principal, **fields: Any) -> WebhookSubscription:
     """A new subscription with a generated secret (shown in this answer only)."""
     _visible(principal)
     _check_url(principal, fields.get("url"))
+    _region(principal, fields)
     return WebhookSubscription(secret="whsec_" + secrets.token_urlsafe(32), created_by=principal.key,
                                client=principal.id if principal.kind == "client" else None,
                                **fields).save()
@@ -102,6 +117,8 @@ def create(*, principal: Principal, **fields: Any) -> WebhookSubscription:
 def update(*, principal: Principal, subscription_id: ObjectId, **fields: Any) -> WebhookSubscription:
     subscription = get(principal=principal, subscription_id=subscription_id)
     _check_url(principal, fields.get("url"))
+    if "region" in fields:
+        _region(principal, fields)
     if fields:
         subscription.modify(**fields)
     return subscription

@@ -132,3 +132,21 @@ def test_a_county_admin_cannot_import_grids_of_another_county(as_user, other_cou
     response = as_user(other_county.admin.username).post("/api/v1/grids/import", json=body)
     assert response.status_code == 403
     assert as_user("admin").get("/api/v1/regions/371083001001099").status_code == 404
+
+
+def test_a_county_admins_subscription_is_bound_to_the_county(as_user):
+    created = as_user("admin").post("/api/v1/webhooks", json={
+        "name": "县热线", "url": "https://hotline.example.gov.cn/x", "events": ["*"]}).json
+    assert created["region"] == "371083"
+
+
+def test_a_county_admin_cannot_subscribe_to_another_countys_events(as_user, other_county):
+    response = as_user(other_county.admin.username).post("/api/v1/webhooks", json={
+        "name": "偷听", "url": "https://spy.example.gov.cn/x", "events": ["*"], "region": "371083"})
+    assert response.status_code == 403
+
+
+def test_a_county_admin_does_not_see_another_countys_subscriptions(as_user, other_county):
+    as_user("admin").post("/api/v1/webhooks", json={
+        "name": "县热线", "url": "https://hotline.example.gov.cn/x", "events": ["*"]})
+    assert as_user(other_county.admin.username).get("/api/v1/webhooks").json == []

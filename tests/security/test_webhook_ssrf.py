@@ -75,7 +75,7 @@ def test_an_allowed_network_may_be_reached(app, monkeypatch):
 def test_the_test_ping_neither_reaches_nor_reads_an_internal_service(
         as_user, production_networks, internal_service):
     subscription = WebhookSubscription(name="旧订阅", events=["*"], url=internal_service,
-                                       secret="whsec_x").save()
+                                       secret="whsec_x", region="371083").save()
     answer = as_user("admin").post(f"/api/v1/webhooks/{subscription.id}/test").json
     assert answer["delivered"] is False and answer["error"].startswith("destination_refused")
     assert "hunter2" not in str(answer)
@@ -83,14 +83,14 @@ def test_the_test_ping_neither_reaches_nor_reads_an_internal_service(
 
 def test_the_test_ping_tells_the_status_but_not_the_body(as_user, internal_service):
     subscription = WebhookSubscription(name="内网接收方", events=["*"], url=internal_service,
-                                       secret="whsec_x").save()
+                                       secret="whsec_x", region="371083").save()
     answer = as_user("admin").post(f"/api/v1/webhooks/{subscription.id}/test").json
     assert (answer["status_code"], answer["error"]) == (500, "http_status: 500")
 
 
 def test_a_network_error_is_named_by_kind_only(as_user):
     subscription = WebhookSubscription(name="x", events=["*"], url="http://127.0.0.1:1/x",
-                                       secret="whsec_x").save()
+                                       secret="whsec_x", region="371083").save()
     answer = as_user("admin").post(f"/api/v1/webhooks/{subscription.id}/test").json
     assert answer["error"] == "network_error: ConnectionError"
 

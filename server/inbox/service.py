@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bson import ObjectId
 
-from server.auth.permissions import require_admin
+from server.auth.permissions import admin_county, require_admin
 from server.auth.principals import Principal
 from server.cases import events
 from server.errors import Conflict, found
@@ -42,10 +42,20 @@ def mark_all_read(*, principal: Principal) -> dict[str, int]:
 
 
 # --- deliveries, for admins ------------------------------------------------------------------
+def _administered(principal: Principal):
+    """Deliveries an admin may see: a county's admin those of the county's cases (a case code
+    starts with its county), a platform admin all."""
+    require_admin(principal)
+    county = admin_county(principal)
+    query = Notification.objects(channel__in=DELIVERED)
+    if county is not None:
+        query = query.filter(case_code__gte=f"{county}-", case_code__lt=f"{county}-\uffff")
+    return query
+
+
 def deliveries(*, principal: Principal, status: str | None = None, channel: str | None = None):
     """Notifications of the delivered channels (push, SMS, webhook), newest first."""
-    require_admin(principal)
-    query = Notification.objects(channel__in=DELIVERED)
+    query = _administered(principal)
     if status:
         query = query.filter(status=status)
     if channel:
@@ -55,9 +65,7 @@ def deliveries(*, principal: Principal, status: str | None = None, channel: str 
 
 def redrive(*, principal: Principal, notification_id: ObjectId) -> Notification:
     """Send a failed notification again from the first attempt (409 unless it failed)."""
-    require_admin(principal)
-    notification = found(Notification.objects(id=notification_id, channel__in=DELIVERED)
-                         .first(), "通知不存在")
+    notification = found(_administered(principal).filter(id=notification_id).first(), "通知不存在")
     redriven = Notification.objects(id=notification_id, status="failed").update_one(
         set__status="pending", set__attempts=0, set__next_attempt_at=datetime.now(UTC),
         unset__failed_at=True)

@@ -15,6 +15,7 @@ from server.cases.models import Case
 from server.config import Config
 from server.inbox.models import Device, Notification
 from tests.clock import at
+from tests.factories import staff_of
 
 NOW = at(2030, 3, 4, 10, 0)
 LEASE = timedelta(seconds=Config.DELIVERY_LEASE_SECONDS)
@@ -229,6 +230,12 @@ def test_admins_list_the_failed_deliveries_with_their_reason(failed_push, as_use
     listed = as_user("admin").get("/api/v1/notifications?status=failed").json
     assert [(n["id"], n["channel"], n["status"]) for n in listed] == [(str(failed_push.id), "fcm", "failed")]
     assert listed[0]["last_error"] == failed_push.last_error
+
+
+def test_another_countys_admin_neither_lists_nor_redrives_the_countys_deliveries(failed_push, as_user):
+    outsider = as_user(staff_of("370602", "admin").username)
+    assert outsider.get("/api/v1/notifications?status=failed").json == []
+    assert outsider.post(f"/api/v1/notifications/{failed_push.id}/redrive").status_code == 404
 
 
 def test_the_delivery_list_is_for_admins_only(failed_push, as_user):

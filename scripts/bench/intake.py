@@ -85,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
 
     app = create_app(Config, {"MONGODB_URI": os.environ.get("MONGODB_URI"),
-                              "MONGODB_DB": "gridhub_bench"})
+                              "MONGODB_DB": "gridhub_bench", "RATE_LIMITS_ENABLED": False})
     logging_off()
     with app.app_context():
         db = get_db()

@@ -40,9 +40,12 @@ def publish(case_id: ObjectId, seqs: list[int]) -> bool:
         return False
     last = max(seqs)
     collection = Case._get_collection()
-    collection.update_one({"_id": case_id}, {"$max": {"published_seq": last}})
-    collection.update_one({"_id": case_id, "version": {"$lte": last}},
-                          {"$unset": {"publish_pending_since": ""}})
+    # One write in the common case: nothing newer was appended meanwhile, so the mark goes.
+    done = collection.update_one({"_id": case_id, "version": {"$lte": last}},
+                                 {"$max": {"published_seq": last},
+                                  "$unset": {"publish_pending_since": ""}})
+    if not done.matched_count:  # newer entries arrived: they keep the mark for their publisher
+        collection.update_one({"_id": case_id}, {"$max": {"published_seq": last}})
     return True
 
 

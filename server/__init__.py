@@ -49,6 +49,10 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.auth.tokens import KeyRing, VerifiedCache
 
     app.extensions["gridhub_keyring"] = KeyRing()
+    from server.auth.principals import USER_STATE_SECONDS
+    from server.extensions.cache import TTLCache
+
+    app.extensions["gridhub_user_state"] = TTLCache(USER_STATE_SECONDS)
     app.extensions["gridhub_verified"] = VerifiedCache()
     api = init_api(app)
     from server.audit.views import blp as audit_blp

@@ -58,6 +58,7 @@ def clean_db(app):
     sla_profiles.clear_cache()
     app.extensions["gridhub_keyring"].clear()
     app.extensions["gridhub_verified"].clear()
+    app.extensions["gridhub_user_state"].clear()
     app.extensions["gridhub_limiter"].reset()
 
 

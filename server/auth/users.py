@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bson import ObjectId
+from flask import current_app
 from mongoengine import Q
 
 from server import pii
@@ -122,6 +123,7 @@ def update_user(*, principal: Principal, user_id: ObjectId, data: dict[str, Any]
     user.save()
     if stale:
         end_sessions(user_id=str(user.id))
+        current_app.extensions["gridhub_user_state"].clear()  # at once in this process
     return user
 
 

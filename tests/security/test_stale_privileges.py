@@ -70,3 +70,16 @@ def test_a_new_sign_in_after_the_change_works(client, as_user, signed_in, second
     change(as_user, second_admin, role="supervisor", org="371083")
     headers, _ = signed_in(second_admin.username)
     assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+
+def test_a_change_made_by_another_process_stops_the_token_within_five_seconds(
+        app, client, signed_in, monkeypatch):
+    from server.extensions.cache import TTLCache
+    now = [1000.0]
+    monkeypatch.setitem(app.extensions, "gridhub_user_state", TTLCache(5.0, clock=lambda: now[0]))
+    headers, _ = signed_in("gridworker")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    User.objects(username="gridworker").update_one(set__active=False)  # another API process
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    now[0] += 5.0
+    assert client.get("/api/v1/me", headers=headers).status_code == 401

@@ -94,6 +94,7 @@ DEMO_RESIDENT_PHONE = "13806311234"
 DEMO_LOCATION = (36.915, 121.525)
 
 USERS = [
+    ("platform", "平台管理员", "platform_admin", None, None),
     ("admin", "系统管理员", "admin", COUNTY, "region"),
     ("dispatcher", "指挥中心受理员", "dispatcher", COUNTY, "region"),
     ("supervisor", "市督办员", "supervisor", COUNTY, "region"),

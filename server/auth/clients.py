@@ -19,7 +19,7 @@ from mongoengine.errors import NotUniqueError
 from server.audit.service import record
 from server.auth.models import Client, UsedAssertion
 from server.auth.passwords import hash_password, verify_password
-from server.auth.permissions import require_admin
+from server.auth.permissions import require_platform_admin
 from server.auth.principals import Principal
 from server.auth.tokens import issue_access_token
 from server.errors import GridhubError, Unauthorized, Unprocessable, found
@@ -48,7 +48,7 @@ def _check_jwk(jwk: dict[str, Any]) -> dict[str, Any]:
 def register(*, principal: Principal, name: str, scopes: list[str], public_jwk: dict | None = None,
              webhook_urls: list[str] | None = None) -> tuple[Client, str | None]:
     """A new client; with no public key it gets a secret, returned here once."""
-    require_admin(principal)
+    require_platform_admin(principal)
     secret = None if public_jwk else _secret()
     client = Client(name=name, scopes=sorted(set(scopes)), webhook_urls=webhook_urls or [],
                     public_jwk=_check_jwk(public_jwk) if public_jwk else {},
@@ -58,12 +58,12 @@ def register(*, principal: Principal, name: str, scopes: list[str], public_jwk: 
 
 
 def list_all(*, principal: Principal):
-    require_admin(principal)
+    require_platform_admin(principal)
     return Client.objects.order_by("-created_at", "-id")
 
 
 def get(*, principal: Principal, client_id: ObjectId) -> Client:
-    require_admin(principal)
+    require_platform_admin(principal)
     return found(Client.objects(id=client_id).first(), "接入应用不存在")
 
 

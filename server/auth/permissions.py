@@ -19,6 +19,7 @@ from workflows.case_machine import ROLES
 ANY_ROLE = frozenset(ROLES)
 ADMINS = ("admin", "platform_admin")
 ADMIN = frozenset(ADMINS)
+PLATFORM = frozenset({"platform_admin"})  # what every county shares: catalogue, sister apps
 OVERSIGHT = frozenset({"supervisor", "dispatcher", *ADMINS})
 STAFF = ANY_ROLE - {"resident"}
 
@@ -39,9 +40,9 @@ RULES: dict[tuple[str, str], Rule] = {
     # identity
     ("auth.Me", "GET"): Rule(ANY_ROLE, any_client=True),
     ("auth.Logout", "POST"): Rule(ANY_ROLE, any_client=True),
-    **_rules(ADMIN, None, "clients.Clients GET", "clients.Clients POST", "clients.ClientItem GET",
-             "clients.ClientItem PATCH", "clients.ClientSecret POST", "clients.ClientApiKey POST",
-             "audit.Audit GET",
+    **_rules(PLATFORM, None, "clients.Clients GET", "clients.Clients POST", "clients.ClientItem GET",
+             "clients.ClientItem PATCH", "clients.ClientSecret POST", "clients.ClientApiKey POST"),
+    **_rules(ADMIN, None, "audit.Audit GET",
              "organisation.Users GET", "organisation.Users POST", "organisation.UserItem GET",
              "organisation.UserItem PATCH"),
     # cases
@@ -56,13 +57,13 @@ RULES: dict[tuple[str, str], Rule] = {
     **_rules(ANY_ROLE, None, "grids.Regions GET", "grids.RegionItem GET", "grids.Grids GET",
              "organisation.Departments GET", "organisation.DepartmentItem GET",
              "calendars.Calendar GET", "sla_profiles.Profiles GET", "sla_profiles.ProfileItem GET"),
-    **_rules(ADMIN, None, "catalog.Categories POST", "catalog.CategoryItem PATCH",
-             "grids.Regions POST", "grids.RegionItem PATCH", "grids.RegionLayers PUT",
+    **_rules(PLATFORM, None, "catalog.Categories POST", "catalog.CategoryItem PATCH",
+             "sla_profiles.Profiles POST", "sla_profiles.ProfileItem PUT",
+             "sla_profiles.ProfileItem DELETE"),
+    **_rules(ADMIN, None, "grids.Regions POST", "grids.RegionItem PATCH", "grids.RegionLayers PUT",
              "grids.RegionRetire POST", "grids.GridImport POST", "organisation.Departments POST",
              "organisation.DepartmentItem PATCH", "calendars.CalendarDays PUT",
-             "calendars.CalendarHours PUT", "sla_profiles.Profiles POST",
-             "sla_profiles.ProfileItem PUT", "sla_profiles.ProfileItem DELETE",
-             "sla_profiles.RegionProfile PUT"),
+             "calendars.CalendarHours PUT", "sla_profiles.RegionProfile PUT"),
     # supervision
     **_rules(OVERSIGHT, "stats:read", "supervision.Stats GET", "supervision.StatsExport GET"),
     **_rules(OVERSIGHT, None, "supervision.Board GET", "supervision.BoardCounts GET"),
@@ -109,6 +110,12 @@ def check(principal: Principal, endpoint: str | None, method: str) -> None:
         message = "接入应用的授权范围不含此接口" if principal.kind == "client" else "当前角色无权执行此操作"
         raise Forbidden(message, reason="insufficient_scope" if why == "insufficient_scope" else "forbidden",
                         why=why)
+
+
+def require_platform_admin(principal: Principal) -> None:
+    """Forbidden unless the platform's admin: what every county shares (the category catalogue,
+    SLA profile definitions, sister apps) is not one county's to change."""
+    require_roles(principal, *PLATFORM)
 
 
 def require_admin(principal: Principal) -> None:

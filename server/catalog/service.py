@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.auth.permissions import require_admin
+from server.auth.permissions import require_platform_admin
 from server.auth.principals import Principal
 from server.catalog.models import Category, build_attributes
 from server.errors import Conflict, Unprocessable, found
@@ -48,7 +48,7 @@ def get_category(*, code: str) -> Category:
 
 def create_category(*, principal: Principal, data: dict[str, Any]) -> Category:
     """Add a 大类 (no parent) or a 小类 under an active 大类."""
-    require_admin(principal)
+    require_platform_admin(principal)
     if Category.objects(code=data["code"]).first() is not None:
         raise Conflict("类别编码已存在", reason="duplicate")
     parent = data.get("parent")
@@ -63,7 +63,7 @@ def create_category(*, principal: Principal, data: dict[str, Any]) -> Category:
 
 def update_category(*, principal: Principal, code: str, data: dict[str, Any]) -> Category:
     """Change a category (its code, parent and level stay)."""
-    require_admin(principal)
+    require_platform_admin(principal)
     category = get_category(code=code)
     for name, value in _fields(data).items():
         setattr(category, name, value)

@@ -11,7 +11,7 @@ from typing import Any
 from mongoengine import BooleanField, DateTimeField, DictField, Document, ListField, StringField
 
 from server.auth.models import utcnow
-from server.auth.permissions import require_admin, require_admin_of
+from server.auth.permissions import require_admin, require_admin_of, require_platform_admin
 from server.auth.principals import Principal
 from server.catalog import service as catalog
 from server.errors import Conflict, Unprocessable, found
@@ -126,7 +126,7 @@ def _check(data: dict[str, Any]) -> None:
 def save_profile(*, principal: Principal, data: dict[str, Any], code: str | None = None,
                  create: bool = False) -> dict[str, Any]:
     """Create (409 if the code exists) or replace a profile, after checking it whole."""
-    require_admin(principal)
+    require_platform_admin(principal)
     data = {**data, "code": code or data["code"]}
     existing = SlaProfile.objects(code=data["code"]).first()
     if create and existing is not None:
@@ -146,7 +146,7 @@ def save_profile(*, principal: Principal, data: dict[str, Any], code: str | None
 
 
 def delete_profile(*, principal: Principal, code: str) -> None:
-    require_admin(principal)
+    require_platform_admin(principal)
     doc = found(SlaProfile.objects(code=code).first(), "时限方案不存在")
     if Region.objects(sla_profile=code).first() is not None or doc.is_default:
         raise Conflict("时限方案正在使用，不能删除", reason="profile_in_use")

@@ -62,7 +62,7 @@ def test_an_admin_adds_a_subcategory_with_attributes(as_user, anonymous):
     body = {"code": "0504", "name": "占道晾晒", "parent": "05", "domain": "城管",
             "default_department": "371083-cgj", "attributes": [
                 {"code": "when", "datatype": "datetime", "required": True, "description": "发现时间"}]}
-    response = as_user("admin").post("/api/v1/categories", json=body)
+    response = as_user("platform").post("/api/v1/categories", json=body)
     assert response.status_code == 201
     assert response.json["level"] == 2
     assert anonymous.get("/api/v1/categories/0504").json["attributes"][0]["code"] == "when"
@@ -81,7 +81,7 @@ def test_an_admin_adds_a_subcategory_with_attributes(as_user, anonymous):
         {"code": "a", "datatype": "number", "description": "b"}]}, "validation_error"),
 ])
 def test_a_bad_category_is_refused(as_user, body, reason):
-    response = as_user("admin").post("/api/v1/categories", json=body)
+    response = as_user("platform").post("/api/v1/categories", json=body)
     assert response.json["errors"]["reason"] == reason
 
 
@@ -91,6 +91,6 @@ def test_only_an_admin_changes_the_catalogue(as_user):
 
 
 def test_a_retired_category_can_no_longer_be_reported(as_user):
-    as_user("admin").patch("/api/v1/categories/0102", json={"active": False})
+    as_user("platform").patch("/api/v1/categories/0102", json={"active": False})
     response = as_user("gridworker").post("/api/v1/cases", json=case_body())
     assert response.json["errors"]["reason"] == "unknown_category"

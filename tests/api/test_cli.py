@@ -22,7 +22,7 @@ def test_seed_demo_loads_the_demo_county_and_can_run_twice(app):
     assert Region.objects(level="grid").count() == 8 + 6 * 4 * 12
     assert all(len(r.layers) == 6 for r in Region.objects(level="grid"))
     assert sorted(u.username for u in User.objects) == [
-        "admin", "dispatcher", "gridworker", "handler", "resident", "supervisor"]
+        "admin", "dispatcher", "gridworker", "handler", "platform", "resident", "supervisor"]
 
 
 def test_an_invalid_environment_variable_stops_the_command_with_one_clear_line():

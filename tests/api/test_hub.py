@@ -207,7 +207,8 @@ def test_an_incomplete_entry_is_422(as_user, entry):
 
 def test_a_registered_sister_app_can_be_listed_as_an_item(as_user, anonymous):
     app_id = (
-        as_user("admin").post("/api/v1/clients", json={"name": "智慧停车", "scopes": ["hub:read"]}).json["id"]
+        as_user("platform").post("/api/v1/clients",
+                                 json={"name": "智慧停车", "scopes": ["hub:read"]}).json["id"]
     )
     entry = {"type": "client", "client": app_id, "url": "https://parking.example/h5"}
     answer = as_user("admin").post(ITEMS, json={**NEW_ITEM, "code": "parking", "entry": entry})

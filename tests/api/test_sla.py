@@ -29,14 +29,14 @@ def test_both_preset_profiles_are_installed_and_the_demo_county_uses_szcg(as_use
 
 
 def test_an_admin_adds_a_profile_with_default_points(as_user):
-    response = as_user("admin").post("/api/v1/sla-profiles", json=PROFILE)
+    response = as_user("platform").post("/api/v1/sla-profiles", json=PROFILE)
     assert response.status_code == 201, response.json
     assert response.json["warn"] == {"percent": 80}
     assert response.json["escalate"] == [{"percent": 150}, {"percent": 200}]
 
 
 def test_a_profile_code_is_taken_once(as_user):
-    response = as_user("admin").post("/api/v1/sla-profiles", json={**PROFILE, "code": "szcg"})
+    response = as_user("platform").post("/api/v1/sla-profiles", json={**PROFILE, "code": "szcg"})
     assert response.status_code == 409
 
 
@@ -59,37 +59,37 @@ def test_only_an_admin_writes_profiles(as_user, username):
     ({"max_extension": {"amount": 1e9, "unit": "wd"}}, "max_extension"),
 ])
 def test_an_inconsistent_profile_is_refused_whole(as_user, change, where):
-    response = as_user("admin").post("/api/v1/sla-profiles", json={**PROFILE, **change})
+    response = as_user("platform").post("/api/v1/sla-profiles", json={**PROFILE, **change})
     assert response.status_code == 422, response.json
     if where:
         assert where in response.json["errors"]["json"]
-    assert as_user("admin").get("/api/v1/sla-profiles/township").status_code == 404
+    assert as_user("platform").get("/api/v1/sla-profiles/township").status_code == 404
 
 
 def test_a_profile_is_replaced_whole(as_user):
-    as_user("admin").post("/api/v1/sla-profiles", json=PROFILE)
+    as_user("platform").post("/api/v1/sla-profiles", json=PROFILE)
     body = {k: v for k, v in PROFILE.items() if k != "code"} | {"name": "镇街时限（修订）"}
-    response = as_user("admin").put("/api/v1/sla-profiles/township", json=body)
+    response = as_user("platform").put("/api/v1/sla-profiles/township", json=body)
     assert response.status_code == 200 and response.json["name"] == "镇街时限（修订）"
 
 
 def test_a_profile_in_use_cannot_be_deleted(as_user):
-    assert as_user("admin").delete("/api/v1/sla-profiles/szcg").status_code == 409
-    as_user("admin").post("/api/v1/sla-profiles", json=PROFILE)
-    assert as_user("admin").delete("/api/v1/sla-profiles/township").status_code == 204
+    assert as_user("platform").delete("/api/v1/sla-profiles/szcg").status_code == 409
+    as_user("platform").post("/api/v1/sla-profiles", json=PROFILE)
+    assert as_user("platform").delete("/api/v1/sla-profiles/township").status_code == 204
 
 
 def test_making_a_profile_the_default_unsets_the_previous_default(as_user):
-    as_user("admin").post("/api/v1/sla-profiles", json={**PROFILE, "is_default": True})
+    as_user("platform").post("/api/v1/sla-profiles", json={**PROFILE, "is_default": True})
     profiles = {p["code"]: p["is_default"] for p in as_user("admin").get(
         "/api/v1/sla-profiles").json}
     assert profiles == {"szcg": False, "sd12345": False, "township": True}
 
 
 def test_the_default_profile_stays_default_until_another_takes_over(as_user):
-    szcg = as_user("admin").get("/api/v1/sla-profiles/szcg").json
+    szcg = as_user("platform").get("/api/v1/sla-profiles/szcg").json
     body = {k: v for k, v in szcg.items() if k not in ("code", "regions", "updated_at")}
-    response = as_user("admin").put("/api/v1/sla-profiles/szcg", json={**body,
+    response = as_user("platform").put("/api/v1/sla-profiles/szcg", json={**body,
                                                                        "is_default": False})
     assert response.status_code == 409 and response.json["errors"]["reason"] == "default_required"
 
@@ -196,7 +196,7 @@ def test_an_extension_beyond_the_profiles_maximum_is_refused(case_in, as_user, h
 
 
 def test_an_extension_more_than_a_year_ahead_is_refused_without_a_maximum(case_in, as_user):
-    as_user("admin").post("/api/v1/sla-profiles", json={**PROFILE, "is_default": True})
+    as_user("platform").post("/api/v1/sla-profiles", json={**PROFILE, "is_default": True})
     as_user("admin").put("/api/v1/regions/371083/sla-profile", json={"profile": "township"})
     case = case_in("in_progress")
     response = extension(as_user, case, until=iso_from_now(days=400))

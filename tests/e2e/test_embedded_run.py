@@ -116,7 +116,7 @@ def test_the_embedded_worker_and_beat_give_yellow_cards_on_their_own(server):
     profile = {"code": "one-minute", "name": "一分钟受理",
                "rules": [{"limits": {"accept": {"amount": 1, "unit": "min"}}}],
                "warn": {"percent": 1}}
-    assert call(server, "/api/v1/sla-profiles", profile, admin)[0] == 201
+    assert call(server, "/api/v1/sla-profiles", profile, login(server, "platform"))[0] == 201
     assert call(server, "/api/v1/regions/371083/sla-profile", {"profile": "one-minute"}, admin,
                 method="PUT")[0] == 200
     status, case = call(server, "/api/v1/cases",

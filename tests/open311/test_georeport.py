@@ -39,7 +39,7 @@ def api_key(as_user):
     """`api_key(scopes)`: a sister app registered by the admin, and its Open311 key."""
 
     def make(scopes=("cases:write",)):
-        admin = as_user("admin")
+        admin = as_user("platform")
         app_id = admin.post("/api/v1/clients", json={"name": "市民热线小程序", "scopes": list(scopes)}).json[
             "id"
         ]
@@ -192,7 +192,7 @@ def test_posting_with_the_key_of_an_app_without_cases_write_is_403(post, api_key
 
 
 def test_a_reissued_api_key_replaces_the_old_one(client, as_user, post):
-    admin = as_user("admin")
+    admin = as_user("platform")
     app_id = admin.post("/api/v1/clients", json={"name": "旧应用", "scopes": ["cases:write"]}).json["id"]
     old = admin.post(f"/api/v1/clients/{app_id}/api-key").json["api_key"]
     new = admin.post(f"/api/v1/clients/{app_id}/api-key").json["api_key"]
@@ -200,7 +200,7 @@ def test_a_reissued_api_key_replaces_the_old_one(client, as_user, post):
 
 
 def test_a_disabled_apps_key_is_refused(post, as_user):
-    admin = as_user("admin")
+    admin = as_user("platform")
     app_id = admin.post("/api/v1/clients", json={"name": "停用应用", "scopes": ["cases:write"]}).json["id"]
     key = admin.post(f"/api/v1/clients/{app_id}/api-key").json["api_key"]
     admin.patch(f"/api/v1/clients/{app_id}", json={"active": False})

@@ -32,7 +32,7 @@ def register_app(as_user):
     def register(scopes=("cases:write",), **fields):
         key = ec.generate_private_key(ec.SECP256R1())
         jwk = ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
-        response = as_user("admin").post("/api/v1/clients", json={
+        response = as_user("platform").post("/api/v1/clients", json={
             "name": "视频AI平台", "scopes": list(scopes), "public_jwk": jwk, **fields})
         assert response.status_code == 201, response.json
         return SisterApp(response.json, key)

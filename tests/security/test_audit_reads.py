@@ -19,7 +19,7 @@ def entries(action_prefix):
 
 
 def test_an_open311_post_is_audited_with_the_sister_app(as_user, anonymous):
-    admin = as_user("admin")
+    admin = as_user("platform")
     app_id = admin.post("/api/v1/clients", json={"name": "热线", "scopes": ["cases:write"]}).json["id"]
     key = admin.post(f"/api/v1/clients/{app_id}/api-key").json["api_key"]
     anonymous.post("/open311/v2/requests.json", data={

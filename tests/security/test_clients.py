@@ -80,24 +80,24 @@ def test_a_client_asking_for_more_than_its_scopes_is_refused(register_app, clien
 
 
 def test_a_client_without_a_key_gets_a_secret_once_and_can_rotate_it(as_user, client):
-    created = as_user("admin").post("/api/v1/clients",
+    created = as_user("platform").post("/api/v1/clients",
                                     json={"name": "物联网平台", "scopes": ["stats:read"]}).json
     assert created["auth_method"] == "client_secret" and created["client_secret"].startswith("gh_")
-    assert "client_secret" not in as_user("admin").get(f"/api/v1/clients/{created['id']}").json
+    assert "client_secret" not in as_user("platform").get(f"/api/v1/clients/{created['id']}").json
 
     def token(secret):
         return client.post("/api/v1/auth/token", data={"grant_type": "client_credentials",
                                                         "client_id": created["id"], "client_secret": secret})
     assert token(created["client_secret"]).status_code == 200
     assert token("gh_wrong").status_code == 401
-    rotated = as_user("admin").post(f"/api/v1/clients/{created['id']}/secret").json["client_secret"]
+    rotated = as_user("platform").post(f"/api/v1/clients/{created['id']}/secret").json["client_secret"]
     assert token(created["client_secret"]).status_code == 401 and token(rotated).status_code == 200
 
 
 def test_a_disabled_clients_tokens_stop_working(register_app, client_token, as_app, as_user):
     sister = register_app()
     token = client_token(sister).json["access_token"]
-    as_user("admin").patch(f"/api/v1/clients/{sister.id}", json={"active": False})
+    as_user("platform").patch(f"/api/v1/clients/{sister.id}", json={"active": False})
     refused = as_app(token).get("/api/v1/me")
     assert refused.status_code == 401 and refused.json["errors"]["reason"] == "client_disabled"
     assert client_token(sister).status_code == 401
@@ -106,7 +106,7 @@ def test_a_disabled_clients_tokens_stop_working(register_app, client_token, as_a
 def test_a_private_key_is_never_accepted_as_a_clients_key(as_user):
     key = ec.generate_private_key(ec.SECP256R1())
     private_jwk = ECAlgorithm.to_jwk(key, as_dict=True)
-    response = as_user("admin").post("/api/v1/clients", json={
+    response = as_user("platform").post("/api/v1/clients", json={
         "name": "x", "scopes": [], "public_jwk": private_jwk})
     assert response.status_code == 422 and response.json["errors"]["reason"] == "private_key_given"
 
@@ -131,16 +131,17 @@ def test_a_sister_app_manages_only_its_own_webhooks_on_its_registered_urls(regis
 
 
 def test_an_empty_client_patch_changes_nothing(as_user):
-    created = as_user("admin").post("/api/v1/clients", json={"name": "物联网平台", "scopes": []}).json
-    response = as_user("admin").patch(f"/api/v1/clients/{created['id']}", json={})
+    created = as_user("platform").post("/api/v1/clients", json={"name": "物联网平台", "scopes": []}).json
+    response = as_user("platform").patch(f"/api/v1/clients/{created['id']}", json={})
     assert response.status_code == 200 and response.json["name"] == "物联网平台"
 
 
 @pytest.mark.parametrize("jwk", [{"kty": "EC", "crv": "P-256", "x": 1, "y": 2}, {"kty": "EC"},
                                  {"kty": "oct", "k": "abc"}, {"kty": 5}])
 def test_a_malformed_public_key_is_422(as_user, jwk):
-    response = as_user("admin").post("/api/v1/clients", json={"name": "x", "scopes": [], "public_jwk": jwk})
-    assert response.status_code == 422 and as_user("admin").get("/api/v1/clients").json == []
+    response = as_user("platform").post("/api/v1/clients",
+                                        json={"name": "x", "scopes": [], "public_jwk": jwk})
+    assert response.status_code == 422 and as_user("platform").get("/api/v1/clients").json == []
 
 
 def test_a_sister_app_with_cases_transition_withdraws_a_case_it_reported(register_app, client_token, as_app):

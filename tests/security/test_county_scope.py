@@ -150,3 +150,21 @@ def test_a_county_admin_does_not_see_another_countys_subscriptions(as_user, othe
     as_user("admin").post("/api/v1/webhooks", json={
         "name": "县热线", "url": "https://hotline.example.gov.cn/x", "events": ["*"]})
     assert as_user(other_county.admin.username).get("/api/v1/webhooks").json == []
+
+
+# --- what every county shares is the platform's ------------------------------------------------
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("post", "/api/v1/clients", {"name": "某应用", "scopes": ["cases:read"]}),
+    ("get", "/api/v1/clients", None),
+    ("post", "/api/v1/categories", {"code": "0199", "name": "其他", "parent": "01"}),
+    ("patch", "/api/v1/categories/0102", {"name": "改名"}),
+    ("delete", "/api/v1/sla-profiles/sd12345", None),
+])
+def test_a_county_admin_does_not_change_what_every_county_shares(as_user, method, path, body):
+    response = getattr(as_user("admin"), method)(path, **({"json": body} if body is not None else {}))
+    assert response.status_code == 403
+
+
+def test_the_platform_admin_registers_sister_apps(as_user):
+    response = as_user("platform").post("/api/v1/clients", json={"name": "某应用", "scopes": ["cases:read"]})
+    assert response.status_code == 201

@@ -34,7 +34,7 @@ def supervised(report, transition):
 
 
 def sister_key(as_user, scopes):
-    admin = as_user("admin")
+    admin = as_user("platform")
     app_id = admin.post("/api/v1/clients", json={"name": "第三方", "scopes": list(scopes)}).json["id"]
     return admin.post(f"/api/v1/clients/{app_id}/api-key").json["api_key"]
 

@@ -160,6 +160,32 @@ def load_calendar_command(region: str, path: str, year: int | None) -> None:
     click.echo(f"{region}: {len(result['days'])} day(s) of its own")
 
 
+@cli.command("create-platform-admin")
+@click.argument("username")
+@click.option("--name", required=True, help="the person's name, as staff see it")
+@click.password_option(envvar="GRIDHUB_NEW_ADMIN_PASSWORD",
+                       help="at least 10 characters (prompted twice when not given)")
+@with_appcontext
+def create_platform_admin_command(username: str, name: str, password: str) -> None:
+    """Create a platform admin (every county, sister apps, the catalogue) — the first account
+    of a new installation; county admins and staff are then created through the API."""
+    from marshmallow import ValidationError
+
+    from server.auth import users
+    from server.auth.user_schemas import UserCreateSchema
+    from server.errors import GridhubError
+
+    try:
+        data = UserCreateSchema().load({"username": username, "name": name, "password": password,
+                                        "role": "platform_admin"})
+        user = users.create_user(principal=_cli_admin(), data=data)
+    except ValidationError as exc:
+        raise click.ClickException(f"invalid: {exc.messages}") from exc
+    except GridhubError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"platform admin {user.username} created")
+
+
 @cli.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
@@ -168,7 +194,7 @@ def seed_demo_command() -> None:
 
     counts = seed_demo()
     click.echo("demo county loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
-    click.echo(f"demo users: admin dispatcher supervisor handler gridworker resident "
+    click.echo(f"demo users: platform admin dispatcher supervisor handler gridworker resident "
                f"(password: {DEMO_PASSWORD})")
 
 
@@ -188,7 +214,7 @@ def run_command(host: str, port: int) -> None:
         seed_demo()
         app.config["IDENTITY_PROVIDER"] = app.config["IDENTITY_PROVIDER"] or "dev"
         app.config["DEMO"] = True
-        click.echo(f"embedded mode: demo county 乳山市 seeded; users admin, dispatcher, "
+        click.echo(f"embedded mode: demo county 乳山市 seeded; users platform, admin, dispatcher, "
                    f"supervisor, handler, gridworker, resident / {DEMO_PASSWORD}")
         embedded.start(app)
         click.echo("embedded Celery worker and beat running in this process (SLA sweep every "

@@ -83,3 +83,20 @@ def test_import_grids_refuses_a_file_that_is_not_json(app, tmp_path):
     result = app.test_cli_runner().invoke(cli, ["import-grids", str(path)])
     assert result.exit_code != 0
     assert "cannot read" in result.output
+
+
+def test_create_platform_admin_makes_the_first_account_of_an_installation(app):
+    result = app.test_cli_runner().invoke(cli, ["create-platform-admin", "ops", "--name", "运维",
+                                                "--password", "long-enough-pw"])
+    assert result.exit_code == 0, result.output
+    user = User.objects.get(username="ops")
+    assert (user.role, user.org, user.active) == ("platform_admin", None, True)
+
+
+def test_create_platform_admin_refuses_a_short_password_and_a_taken_name(app, demo):
+    runner = app.test_cli_runner()
+    short = runner.invoke(cli, ["create-platform-admin", "ops", "--name", "运维", "--password", "short"])
+    taken = runner.invoke(cli, ["create-platform-admin", "admin", "--name", "运维",
+                                "--password", "long-enough-pw"])
+    assert short.exit_code != 0 and "password" in short.output
+    assert taken.exit_code != 0 and "用户名已存在" in taken.output

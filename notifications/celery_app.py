@@ -1,8 +1,10 @@
 """Celery bound to the Flask app (DESIGN §3, §8).
 
-Every task runs inside an app context of the Flask app it is bound to (`bind(app)`; a worker
-started with `celery -A notifications.celery_app` builds one from the environment). JSON is
-the only accepted content; tasks are acknowledged late and re-queued when a worker dies.
+Every task runs inside an app context of the Flask app it is bound to (`bind(app)`, which
+`create_app` does; a bare `celery -A notifications.worker` builds the app from the
+environment there). This module imports nothing of `server`: the dependency runs one way.
+JSON is the only accepted content; tasks are acknowledged late and re-queued when a worker
+dies.
 """
 
 from __future__ import annotations
@@ -19,11 +21,10 @@ _bound: dict[str, Flask] = {}
 
 
 def flask_app() -> Flask:
-    """The Flask app tasks run in; built from the environment on first use in a worker."""
+    """The Flask app tasks run in (bound by `create_app`)."""
     if "app" not in _bound:
-        from server import create_app
-
-        bind(create_app())
+        raise RuntimeError("no Flask app bound: start workers with `gridhub worker` "
+                           "or `celery -A notifications.worker`")
     return _bound["app"]
 
 

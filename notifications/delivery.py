@@ -28,7 +28,8 @@ from bson import ObjectId
 from flask import current_app
 from pymongo import ReturnDocument
 
-from notifications import channels
+from notifications.channels.base import Outcome, Progress
+from notifications.channels.registry import enabled
 from server.inbox.models import DELIVERED, Notification
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def claim(ids: list[str], now: datetime) -> tuple[str, list[dict[str, Any]]]:
     return token, claimed
 
 
-def settle(raw: dict[str, Any], outcome: channels.Outcome, *, token: str,
+def settle(raw: dict[str, Any], outcome: Outcome, *, token: str,
            now: datetime) -> tuple[str | None, float | None]:
     """Record the outcome of one attempt: (the status it now has, the delay before the next
     attempt); status None when the claim was lost meanwhile (nothing written)."""
@@ -103,7 +104,7 @@ def settle(raw: dict[str, Any], outcome: channels.Outcome, *, token: str,
     return (status, delay) if written.modified_count else (None, None)
 
 
-def _settle_one(raw: dict[str, Any], outcome: channels.Outcome, *, token: str,
+def _settle_one(raw: dict[str, Any], outcome: Outcome, *, token: str,
                 now: datetime) -> tuple[str | None, float | None]:
     """`settle`, isolated: whatever one notification's outcome holds, the others of the batch
     are settled, and this one is failed with the reason rather than left `sending`."""
@@ -111,11 +112,11 @@ def _settle_one(raw: dict[str, Any], outcome: channels.Outcome, *, token: str,
         return settle(raw, outcome, token=token, now=now)
     except Exception as exc:  # one bad outcome must not leave the batch to the lease
         log.exception("settling notification %s failed", raw["_id"])
-        failed = channels.Outcome("failed", error=f"settle_error: {type(exc).__name__}"[:200])
+        failed = Outcome("failed", error=f"settle_error: {type(exc).__name__}"[:200])
         return settle(raw, failed, token=token, now=now)
 
 
-def _recorder(batch: list[dict[str, Any]], token: str) -> channels.Progress:
+def _recorder(batch: list[dict[str, Any]], token: str) -> Progress:
     """Write down the devices reached as a send goes on (only while the claim is ours)."""
     def record(reached: dict[int, list[str]]) -> None:
         for index, devices in reached.items():
@@ -132,11 +133,11 @@ def deliver(ids: list[str], *, now: datetime) -> Report:
     by_channel: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for raw in claimed:
         by_channel[raw["channel"]].append(raw)
-    available = channels.enabled()
+    available = enabled()
     for name, batch in by_channel.items():
         channel = available.get(name)
         if channel is None:
-            disabled = channels.Outcome("failed", error=f"channel_disabled: 渠道 {name} 未启用")
+            disabled = Outcome("failed", error=f"channel_disabled: 渠道 {name} 未启用")
             outcomes = [disabled] * len(batch)
         else:
             outcomes = channel.send(batch, progress=_recorder(batch, token))

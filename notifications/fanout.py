@@ -14,7 +14,8 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from notifications import channels, recipients, rules
+from notifications import recipients, rules
+from notifications.channels.registry import enabled as enabled_channels
 from server.auth.models import User
 from server.cases import timers
 from server.cases.models import Case
@@ -49,7 +50,7 @@ def _channels(event_type: str, audience: set[str], case: Case,
         event_type=event_type, case=case, reporter_facing=reporter_facing)]
     if not audience:
         return sorted(pairs)
-    enabled = channels.enabled()
+    enabled = enabled_channels()
     if "fcm" in enabled:
         pairs += [(recipient, "fcm") for recipient in devices.tokens_of(sorted(audience))]
     if event_type in rules.SMS and "sms" in enabled:

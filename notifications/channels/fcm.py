@@ -21,7 +21,7 @@ from firebase_admin import credentials, exceptions, messaging
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from notifications.channels import Outcome, Progress
+from notifications.channels.base import Outcome, Progress
 from server.inbox import devices
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import logging
 from collections import deque
 from typing import Any, Protocol
 
-from notifications.channels import Outcome, Progress
+from notifications.channels.base import Outcome, Progress
 from server.auth.models import User
 from server.pii import mask_phone
 

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from bson import ObjectId
 
-from notifications.channels import Outcome, Progress
+from notifications.channels.base import Outcome, Progress
 from server.webhooks import destinations, service
 from server.webhooks.models import WebhookSubscription
 

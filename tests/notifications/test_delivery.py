@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from notifications import channels, delivery
+from notifications import delivery
+from notifications.channels.base import Outcome
+from notifications.channels.registry import enabled
 from notifications.fanout import fan_out
 from server import pii
 from server.auth.models import User
@@ -150,7 +152,7 @@ def test_a_notification_claimed_by_one_worker_is_not_claimed_by_another(push, de
 def test_only_the_claim_holder_can_settle(push, device_of, dispatched):
     device_of("handler")
     _, (raw,) = delivery.claim(dispatched(), NOW)
-    assert delivery.settle(raw, channels.Outcome.sent(), token="not-mine", now=NOW) == (None, None)
+    assert delivery.settle(raw, Outcome.sent(), token="not-mine", now=NOW) == (None, None)
     assert push_of("handler").status == "sending"
 
 
@@ -196,7 +198,7 @@ def test_an_overdue_case_is_also_sent_by_sms_to_recipients_with_a_phone(case_in)
     ids = fan_out(case["id"], overdue, now=NOW).deliver
     assert [n.channel for n in Notification.objects(id__in=ids)] == ["sms"]
     assert deliver(ids).sent == 1
-    (phone, text), = list(channels.enabled()["sms"].gateway.sent)[-1:]
+    (phone, text), = list(enabled()["sms"].gateway.sent)[-1:]
     assert phone == "13812345678" and text.startswith("【网格治理】红牌：案件已超期") and stored.code in text
 
 
@@ -209,7 +211,7 @@ def test_a_gateway_refusal_fails_the_sms_with_its_reason(case_in, monkeypatch):
     def refuse(phone, text):
         raise sms.GatewayError("号码已停机")
 
-    monkeypatch.setattr(channels.enabled()["sms"].gateway, "send", refuse)
+    monkeypatch.setattr(enabled()["sms"].gateway, "send", refuse)
     from server.supervision.sweep import sweep
 
     sweep(now=Case.objects.get(id=case["id"]).sla["due_at"] + timedelta(minutes=1))

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from server.cases.models import Case
-from tests.clock import iso_from_now
+from tests.clock import from_now, iso_from_now
 from tests.factories import handler_of
 
 
@@ -149,7 +149,8 @@ def test_suspending_and_resuming_returns_to_the_state_left(case_in, transition):
 
 def test_a_suspension_until_without_an_offset_is_422(case_in, transition):
     response = transition(case_in("in_progress")["id"], "supervisor",
-                          {"action": "suspend", "reason": "x", "until": "2026-12-01T09:00:00"})
+                          {"action": "suspend", "reason": "x",
+                           "until": from_now(days=3).replace(tzinfo=None).isoformat(timespec="seconds")})
     assert response.status_code == 422
 
 

@@ -30,14 +30,18 @@ from server import Config, create_app  # noqa: E402
 from server.cases.models import Case  # noqa: E402
 from server.supervision.sweep import SweepResult, _tick, sweep  # noqa: E402
 from tests.clock import SH, naive_add_working_minutes  # noqa: E402
-from workflows import sla  # noqa: E402
+from workflows import (
+    sla,  # noqa: E402
+    sla_policy,  # noqa: E402
+)
 from workflows.calendar import WorkCalendar  # noqa: E402
 
-HOTLINE = sla.Profile(
+HOTLINE = sla_policy.Profile(
     code="sd12345", name="山东12345",
-    rules=(sla.Rule({"handle": sla.Limit(5, "wd")}),),
-    warn=sla.Point(offset=sla.Limit(1, "wd")),
-    escalate=(sla.Point(offset=sla.Limit(1, "wd")), sla.Point(offset=sla.Limit(3, "wd"))))
+    rules=(sla_policy.Rule({"handle": sla_policy.Limit(5, "wd")}),),
+    warn=sla_policy.Point(offset=sla_policy.Limit(1, "wd")),
+    escalate=(sla_policy.Point(offset=sla_policy.Limit(1, "wd")),
+              sla_policy.Point(offset=sla_policy.Limit(3, "wd"))))
 
 
 def samples(count: int, seed: int = 7) -> list[tuple[datetime, int]]:
@@ -57,7 +61,7 @@ def bench_deadlines(count: int, baseline_count: int) -> dict[str, float]:
         cal.add(start, minutes / 60, "wh")
     add_rate = count / (time.perf_counter() - started)
 
-    limit = sla.Limit(5, "wd")
+    limit = sla_policy.Limit(5, "wd")
     started = time.perf_counter()
     for start, _ in work:
         sla.start_clock("handle", limit, start=start, profile=HOTLINE, cal=cal)
@@ -83,7 +87,7 @@ def seed_open_cases(count: int, due_share: float, now: datetime) -> int:
     batch = []
     for i in range(count):
         start = now - timedelta(days=5) if i < due else now
-        clock = sla.start_clock("handle", sla.Limit(5, "wd"), start=start, profile=HOTLINE,
+        clock = sla.start_clock("handle", sla_policy.Limit(5, "wd"), start=start, profile=HOTLINE,
                                 cal=cal)
         summary = sla.summary({"handle": clock})
         batch.append({

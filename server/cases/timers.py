@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from server.catalog import sla_profiles
 from server.catalog.calendars import calendar_for
 from server.errors import Conflict, Unprocessable
-from workflows import sla
+from workflows import sla, sla_policy
 from workflows.calendar import WorkCalendar
 
 MAX_SUSPENSION = timedelta(days=366)
@@ -22,7 +22,7 @@ def moment_label(moment: datetime) -> str:
     return sla.aware(moment).astimezone(SHANGHAI).strftime("%m月%d日 %H:%M")
 
 
-def _context(case: Any) -> tuple[sla.Profile | None, WorkCalendar]:
+def _context(case: Any) -> tuple[sla_policy.Profile | None, WorkCalendar]:
     return sla_profiles.profile(case.sla_profile), calendar_for(case.region_path[0])
 
 
@@ -49,7 +49,7 @@ def on_report(*, region_path: list[str], category: str, priority: str,
     return {"sla_profile": code, **stored(update.clocks)}
 
 
-def _refuse(exc: sla.SlaError) -> Unprocessable:
+def _refuse(exc: sla_policy.SlaError) -> Unprocessable:
     fields = {exc.field: [exc.message]} if exc.field else {}
     return Unprocessable(exc.message, reason=exc.reason, fields=fields)
 
@@ -62,7 +62,7 @@ def prepare(case: Any, action: str, payload: dict[str, Any], now: datetime) -> d
     if action == "return" and profile is not None:
         try:
             sla.check_return(profile, dispatched_at=sla.aware(case.dispatched_at), now=now, cal=cal)
-        except sla.SlaError as exc:
+        except sla_policy.SlaError as exc:
             raise Conflict(exc.message, reason=exc.reason) from exc
     if action == "request_extension":
         handle = clocks_of(case).get("handle")
@@ -72,7 +72,7 @@ def prepare(case: Any, action: str, payload: dict[str, Any], now: datetime) -> d
             until = sla.extension_deadline(handle, profile=profile, cal=cal, now=now,
                                            until=payload.get("until"),
                                            duration_wd=payload.get("duration_wd"))
-        except sla.SlaError as exc:
+        except sla_policy.SlaError as exc:
             raise _refuse(exc) from exc
         return {"extension.until": until}
     if action == "suspend" and (payload.get("until") or payload.get("duration_wd")):
@@ -110,7 +110,7 @@ def describe(case: Any, now: datetime) -> dict[str, Any]:
         return {}
     cal = calendar_for(case.region_path[0])
     return {phase: {
-        "phase_label": sla.PHASE_LABELS[phase],
+        "phase_label": sla_policy.PHASE_LABELS[phase],
         "limit": {"amount": clock.limit.amount, "unit": clock.limit.unit,
                   "label": clock.limit.label()},
         "clock": "working" if clock.limit.working else "natural",
@@ -119,7 +119,7 @@ def describe(case: Any, now: datetime) -> dict[str, Any]:
         "paused": clock.paused_at is not None, "ended_at": clock.ended_at,
         "on_time": clock.on_time, "round": clock.round,
         "light": clock.light(now), "remaining_minutes": clock.remaining_minutes(now, cal),
-    } for phase, clock in sorted(clocks.items(), key=lambda item: sla.PHASES.index(item[0]))}
+    } for phase, clock in sorted(clocks.items(), key=lambda item: sla_policy.PHASES.index(item[0]))}
 
 
 def case_light(case: Any, now: datetime) -> str | None:

@@ -1,6 +1,6 @@
 """SLA profiles in the database (DESIGN §5) and which one a region uses.
 
-A profile is stored as plain data and turned into a `workflows.sla.Profile`, which checks it;
+A profile is stored as plain data and turned into a `workflows.sla_policy.Profile`, which checks it;
 each region may name a profile (the nearest ancestor's choice wins), else the default one.
 """
 
@@ -17,9 +17,9 @@ from server.catalog import service as catalog
 from server.errors import Conflict, Unprocessable, found
 from server.extensions.cache import TTLCache
 from server.grids.models import Region
-from workflows import sla
+from workflows import sla_policy
 
-_profiles: TTLCache[sla.Profile | None] = TTLCache(5.0)
+_profiles: TTLCache[sla_policy.Profile | None] = TTLCache(5.0)
 _choices: TTLCache[str | None] = TTLCache(5.0)
 
 
@@ -38,20 +38,20 @@ class SlaProfile(Document):
     meta = {"collection": "sla_profiles", "indexes": ["is_default"]}
 
 
-def _limit(raw: dict[str, Any] | None) -> sla.Limit | None:
-    return sla.Limit(raw["amount"], raw["unit"]) if raw else None
+def _limit(raw: dict[str, Any] | None) -> sla_policy.Limit | None:
+    return sla_policy.Limit(raw["amount"], raw["unit"]) if raw else None
 
 
-def _point(raw: dict[str, Any]) -> sla.Point:
-    return sla.Point(percent=raw.get("percent"), offset=_limit(raw.get("offset")))
+def _point(raw: dict[str, Any]) -> sla_policy.Point:
+    return sla_policy.Point(percent=raw.get("percent"), offset=_limit(raw.get("offset")))
 
 
-def build(data: dict[str, Any]) -> sla.Profile:
+def build(data: dict[str, Any]) -> sla_policy.Profile:
     """The workflow's profile from stored or submitted data (raises SlaError if inconsistent)."""
-    return sla.Profile(
+    return sla_policy.Profile(
         code=data["code"], name=data["name"],
-        rules=tuple(sla.Rule({phase: _limit(limit) for phase, limit in r["limits"].items()},
-                             category=r.get("category", ""), priority=r.get("priority", sla.ANY))
+        rules=tuple(sla_policy.Rule({phase: _limit(limit) for phase, limit in r["limits"].items()},
+                             category=r.get("category", ""), priority=r.get("priority", sla_policy.ANY))
                     for r in data["rules"]),
         warn=_point(data.get("warn") or {"percent": 80}),
         escalate=tuple(_point(p) for p in data.get("escalate")
@@ -71,12 +71,12 @@ def clear_cache() -> None:
     _choices.clear()
 
 
-def profile(code: str | None) -> sla.Profile | None:
+def profile(code: str | None) -> sla_policy.Profile | None:
     """A profile by code (cached for a few seconds per process); None if there is none."""
     if not code:
         return None
 
-    def load() -> sla.Profile | None:
+    def load() -> sla_policy.Profile | None:
         doc = SlaProfile.objects(code=code).first()
         return build(_document_data(doc)) if doc else None
 
@@ -115,7 +115,7 @@ def _describe(doc: SlaProfile) -> dict[str, Any]:
 def _check(data: dict[str, Any]) -> None:
     try:
         build(data)
-    except sla.SlaError as exc:
+    except sla_policy.SlaError as exc:
         raise Unprocessable(exc.message, reason=exc.reason) from exc
     for rule in data["rules"]:
         if rule.get("category") and catalog.find(code=rule["category"]) is None:

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from server.auth.principals import authenticate
 from server.catalog import sla_profiles
 from server.extensions.api import Blueprint, Schema
-from workflows import sla
+from workflows import sla_policy
 from workflows.calendar import UNITS
 
 blp = Blueprint("sla_profiles", __name__, url_prefix="/api/v1", description="时限方案")
@@ -29,9 +29,9 @@ class NoticePointSchema(Schema):
 class RuleSchema(Schema):
     category = fields.String(load_default="", validate=validate.Length(0, 12), metadata={
         "description": "a category code or 大类 prefix; empty for every category"})
-    priority = fields.String(load_default=sla.ANY,
-                             validate=validate.OneOf([*sla.PRIORITIES, sla.ANY]))
-    limits = fields.Dict(keys=fields.String(validate=validate.OneOf(sla.PHASES)),
+    priority = fields.String(load_default=sla_policy.ANY,
+                             validate=validate.OneOf([*sla_policy.PRIORITIES, sla_policy.ANY]))
+    limits = fields.Dict(keys=fields.String(validate=validate.OneOf(sla_policy.PHASES)),
                          values=fields.Nested(SlaLimitSchema), required=True)
 
 

@@ -13,7 +13,7 @@ from server.auth.principals import Principal
 from server.cases import timers
 from server.cases.models import Case
 from server.cases.service import now_utc, scope_filter
-from workflows import sla
+from workflows import sla_policy
 from workflows.case_machine import OPEN_STATES, STATE_LABELS, State
 
 BOARD_ROLES = ("supervisor", "dispatcher", "admin", "platform_admin")
@@ -76,7 +76,7 @@ def item(case: Case, now: datetime) -> dict[str, Any]:
         "priority": case.priority, "address": case.address, "grid": case.grid,
         "department": case.department, "region_path": case.region_path,
         "light": timers.case_light(case, now), "phase": phase,
-        "phase_label": sla.PHASE_LABELS.get(phase or "", None),
+        "phase_label": sla_policy.PHASE_LABELS.get(phase or "", None),
         "deadline": current.get("deadline"), "clock": current.get("clock"),
         "remaining_minutes": current.get("remaining_minutes"),
         "escalation_level": case.escalation_level or 0,

@@ -6,14 +6,14 @@ from marshmallow import fields, validate
 
 from server.extensions.api import LocalDateTime, Schema
 from server.supervision.board import LIGHT_FILTERS
-from workflows import sla
+from workflows import sla_policy
 
 _text = fields.String
 
 
 class BoardArgsSchema(Schema):
     light = _text(validate=validate.OneOf(LIGHT_FILTERS))
-    phase = _text(validate=validate.OneOf(sla.PHASES))
+    phase = _text(validate=validate.OneOf(sla_policy.PHASES))
     department = _text(validate=validate.Length(1, 42))
     category = _text(validate=validate.Length(1, 12))
     level = fields.Integer(validate=validate.Range(0, 2))

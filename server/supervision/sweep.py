@@ -17,7 +17,7 @@ from typing import Any
 from server.cases import events, service, timers
 from server.cases.models import Case
 from server.errors import GridhubError
-from workflows import sla
+from workflows import sla, sla_policy
 from workflows.case_machine import STATE_LABELS, State
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def _tick(case: Case, now: datetime, result: SweepResult) -> None:
 
 def _entry(case: Case, notice: sla.Notice, clock: sla.Clock, *, seq: int,
            now: datetime) -> dict[str, Any]:
-    phase = sla.PHASE_LABELS[notice.phase]
+    phase = sla_policy.PHASE_LABELS[notice.phase]
     deadline = timers.moment_label(clock.deadline)
     if notice.key == "warning":
         note = f"{phase}阶段将于{deadline}到期（黄牌预警）"

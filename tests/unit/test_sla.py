@@ -6,7 +6,7 @@ import pytest
 
 from tests.clock import at
 from workflows import sla
-from workflows.sla import Limit, Point, Profile, Rule, SlaError
+from workflows.sla_policy import Limit, Point, Profile, Rule, SlaError
 
 
 @pytest.fixture

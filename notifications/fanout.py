@@ -23,7 +23,7 @@ from server.catalog import service as catalog
 from server.inbox import devices
 from server.inbox.models import Notification
 from server.webhooks import service as webhooks
-from workflows.case_machine import public_entry
+from workflows.visibility import public_entry
 
 
 def _deadline(case: Case, entry: dict[str, Any]) -> str | None:

@@ -6,11 +6,13 @@ Pure domain logic: no Flask, no database. The service layer turns a stored case 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+
+from workflows.case_effects import EFFECTS
 
 
 class State(StrEnum):
@@ -49,7 +51,6 @@ STAFF_ROLES = frozenset(ROLES) - {"resident"}
 NOTE_VISIBILITIES = ("internal", "public")
 PRIORITIES = ("normal", "urgent")
 RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
-MAX_SUPERVISION_LEVEL = 2
 
 
 class Relation(StrEnum):
@@ -367,90 +368,6 @@ def note_visibility(actor: Actor, asked: str | None) -> str:
     if asked in NOTE_VISIBILITIES:
         return asked
     return "internal" if actor.roles & STAFF_ROLES or "system" in actor.roles else "public"
-
-
-# History entries that are not workflow actions, and whether the reporter sees them.
-EVENT_REPORTER_FACING: Mapping[str, bool] = {
-    "report": True, "sla.warning": False, "sla.overdue": False, "sla.escalated": False,
-    "evaluation.reminder": False,
-}
-
-
-def public_entry(entry: Mapping[str, Any]) -> dict[str, Any] | None:
-    """An entry as anyone outside the back office may read it — the reporter, a follower, a
-    sister app, the public: None for back-office traffic (supervision, extensions, SLA cards);
-    otherwise no staff names, the note only when public, and only the payload fields written
-    for the reporter. The one rule for every such view (history, timeline, Open311, webhooks)."""
-    action = str(entry.get("action") or "")
-    spec = ACTIONS.get(action)
-    if not (spec.reporter_facing if spec else EVENT_REPORTER_FACING.get(action, False)):
-        return None
-    payload = entry.get("payload") or {}
-    public = spec.public_fields if spec else ()
-    return {
-        "seq": entry.get("seq"), "action": action, "from": entry.get("from"), "to": entry.get("to"),
-        "actor": {"roles": list((entry.get("actor") or {}).get("roles") or ())},
-        "note": entry.get("note") if entry.get("note_visibility") == "public" else None,
-        "note_visibility": "public",
-        "payload": {k: payload[k] for k in public if k in payload},
-        "at": entry.get("at"),
-    }
-
-
-Effect = Callable[[CaseSnapshot, Actor, Mapping[str, Any], datetime],
-                  tuple[dict[str, Any], dict[str, int]]]
-
-# What each action changes besides status, version and history: (fields to set, counters to
-# increment). Arguments: the case before, the actor, the payload, the time.
-EFFECTS: Mapping[str, Effect] = {
-    "accept": lambda c, a, p, now: (
-        {"accepted_at": now, **{k: p[k] for k in ("category", "priority") if p.get(k)}}, {}),
-    "reject": lambda c, a, p, now: ({"ended_at": now}, {}),
-    "cancel": lambda c, a, p, now: ({"ended_at": now}, {}),
-    "merge": lambda c, a, p, now: ({"merged_into": p["primary"], "ended_at": now}, {}),
-    "self_handle": lambda c, a, p, now: (
-        {"handled_at": now, "result": p["result"], "self_handled": True}, {}),
-    "dispatch": lambda c, a, p, now: (
-        {"department": p["department"], "assignee": p.get("assignee"), "dispatched_at": now}, {}),
-    "redispatch": lambda c, a, p, now: (
-        {"department": p["department"], "assignee": p.get("assignee"), "dispatched_at": now},
-        {"redispatch_count": 1}),
-    "sign": lambda c, a, p, now: ({"signed_at": now, "assignee": _user_id(a)}, {}),
-    "return": lambda c, a, p, now: (
-        {"department": None, "assignee": None, "returned_at": now}, {"return_count": 1}),
-    "request_extension": lambda c, a, p, now: (
-        {"extension": {"status": "pending", "reason": p["reason"], "until": p.get("until"),
-                       "duration_wd": p.get("duration_wd"), "requested_by": a.key,
-                       "requested_at": now}}, {}),
-    "approve_extension": lambda c, a, p, now: (
-        {"extension.status": "approved", "extension.decided_by": a.key,
-         "extension.decided_at": now}, {"extension_count": 1}),
-    "deny_extension": lambda c, a, p, now: (
-        {"extension.status": "denied", "extension.decided_by": a.key,
-         "extension.decided_at": now}, {}),
-    "suspend": lambda c, a, p, now: (
-        {"suspension": {"from": c.status.value, "since": now, "until": p.get("until"),
-                        "duration_wd": p.get("duration_wd"), "reason": p["reason"]}}, {}),
-    "resume": lambda c, a, p, now: ({"suspension": None}, {}),
-    "supervise": lambda c, a, p, now: (
-        {"supervision_level": min(MAX_SUPERVISION_LEVEL,
-                                  max(c.supervision_level + 1, p.get("level") or 0))},
-        {"supervise_count": 1}),
-    "handle": lambda c, a, p, now: ({"handled_at": now, "result": p["result"]}, {}),
-    "verify_pass": lambda c, a, p, now: ({"closed_at": now, "ended_at": now}, {}),
-    "verify_fail": lambda c, a, p, now: ({"handled_at": None}, {"rework_count": 1}),
-    "evaluate": lambda c, a, p, now: (
-        {"evaluation": {"rating": p["rating"], "note": p.get("note"), "at": now}}, {}),
-    "reopen": lambda c, a, p, now: (
-        {"closed_at": None, "ended_at": None, "handled_at": None, "dispatched_at": now,
-         "evaluation": None, "department": p.get("department") or c.department,
-         "assignee": p.get("assignee")}, {"reopen_count": 1}),
-}
-
-
-def _user_id(actor: Actor) -> str | None:
-    kind, _, ident = actor.key.partition(":")
-    return ident if kind == "user" else None
 
 
 def report_source(actor: Actor) -> str:

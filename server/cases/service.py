@@ -36,6 +36,7 @@ from server.grids import service as grids
 from server.grids.coords import to_wgs84
 from workflows import case_machine as machine
 from workflows import sla
+from workflows.visibility import public_entry
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -184,7 +185,7 @@ def history(*, principal: Principal, case_id: ObjectId) -> list[dict[str, Any]]:
     entries = found(Case.objects(Q(id=case_id) & scope_filter(principal)).only("history").first(),
                     "案件不存在").history
     if not is_staff(principal):
-        return [public for public in map(machine.public_entry, entries) if public is not None]
+        return [public for public in map(public_entry, entries) if public is not None]
     return [{**entry, "actor": pii.masked_actor(entry.get("actor") or {}, principal)}
             for entry in entries]
 

@@ -17,7 +17,8 @@ from server.cases.service import scope_filter
 from server.errors import found
 from server.grids.models import Department
 from workflows import sla
-from workflows.case_machine import FINAL_STATES, public_entry
+from workflows.case_machine import FINAL_STATES
+from workflows.visibility import public_entry
 
 STAGES = (("accept", "受理"), ("dispatch", "派遣"), ("handle", "处置"), ("close", "结案"))
 # history action -> the stage it completes

@@ -5,7 +5,7 @@
 - a request is a case: `service_request_id` is the case code, `status` is `open` until the
   case reaches a final state, `expected_datetime` the handle deadline, `agency_responsible` the
   department, `status_notes` the last text of the history written for the reporter (never a
-  staff note: `workflows.case_machine.public_entry`);
+  staff note: `workflows.visibility.public_entry`);
 - reading is either a sister app's (`api_key` of a client holding `cases:read`: the cases its
   read scope shows it, its own reports) or anonymous, which only counties listed in
   `GRIDHUB_OPEN311_PUBLIC_REGIONS` allow (none by default), and then only for categories an
@@ -36,7 +36,8 @@ from server.extensions.limits import enforce
 from server.grids import gazetteer
 from server.grids import service as grids
 from server.grids.models import Department
-from workflows.case_machine import FINAL_STATES, public_entry
+from workflows.case_machine import FINAL_STATES
+from workflows.visibility import public_entry
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_SPAN = timedelta(days=90)

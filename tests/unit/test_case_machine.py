@@ -20,10 +20,10 @@ from workflows.case_machine import (
     apply,
     check_role,
     describe,
-    public_entry,
     report_entry,
     report_source,
 )
+from workflows.visibility import public_entry
 
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 
@@ -381,7 +381,7 @@ def test_staff_who_do_not_report_are_refused(role):
 
 
 def test_every_action_has_its_effects_defined():
-    from workflows.case_machine import EFFECTS
+    from workflows.case_effects import EFFECTS
 
     assert set(EFFECTS) == set(ACTIONS)
 

@@ -1,4 +1,5 @@
-"""Case service: report, read, list and transition cases (DESIGN §4)."""
+"""Case service: report a case and transition it (DESIGN §4). Reading is `reading`, photos
+`photos`, data scope `scope`."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from flask import current_app
@@ -22,47 +22,22 @@ from server.auth.models import User
 from server.auth.principals import Principal
 from server.cases import attachments, duplicates, events, timers
 from server.cases.models import Case, Counter
+from server.cases.reading import get
+from server.cases.scope import scope_filter
 from server.catalog import service as catalog
 from server.catalog.attributes import validate_attributes
 from server.errors import (
     Conflict,
     Forbidden,
-    NotFound,
     PreconditionFailed,
     Unprocessable,
-    found,
 )
+from server.extensions.limits import enforce
 from server.grids import service as grids
 from server.grids.coords import to_wgs84
+from server.timeutil import SHANGHAI, now_utc
 from workflows import case_machine as machine
 from workflows import sla
-from workflows.visibility import public_entry
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def scope_filter(principal: Principal) -> Q:
-    """The cases a principal may see (data scope); the one place this rule lives."""
-    if principal.has_role("platform_admin"):
-        return Q()
-    clauses = []
-    if principal.has_role("admin") and principal.county:  # a county's admin: the county
-        clauses.append(Q(region_path=principal.county))
-    if principal.has_role("dispatcher", "supervisor") and principal.org_kind == "region":
-        clauses.append(Q(region_path=principal.org))
-    if principal.has_role("handler") and principal.org_kind == "department":
-        clauses.append(Q(department=principal.org))
-    if principal.has_role("grid_worker") and principal.grids:
-        clauses.append(Q(grid__in=sorted(principal.grids)))
-    clauses.append(Q(reporter=principal.key))
-    combined = clauses[0]
-    for clause in clauses[1:]:
-        combined |= clause
-    return combined
 
 
 def next_code(*, region6: str, now: datetime) -> str:
@@ -109,6 +84,7 @@ def _contact(principal: Principal, *, source: str, phone: str | None) -> dict[st
 def report(*, principal: Principal, data: dict[str, Any],
            idempotency_key: str | None = None) -> tuple[Case, bool]:
     """File a new case; return it and whether it was created (False: an idempotent replay)."""
+    enforce("RATE_LIMIT_REPORTS", principal.key)  # per principal, replays included
     with _workflow_errors():
         source = machine.report_source(principal.actor())
     key = f"{principal.key}|{idempotency_key}" if idempotency_key else None
@@ -166,52 +142,6 @@ def report(*, principal: Principal, data: dict[str, Any],
     attachments.attach(ids=attachment_ids, case_id=case.id)
     events.publish(case.id, [1])
     return case, True
-
-
-def get(*, principal: Principal, case_id: ObjectId) -> Case:
-    """A case the principal may see; NotFound otherwise (existence is not revealed)."""
-    return found(Case.objects(Q(id=case_id) & scope_filter(principal)).exclude("history").first(),
-                 "案件不存在")
-
-
-def is_staff(principal: Principal) -> bool:
-    """Back-office staff (every role but resident) read the whole history with staff notes;
-    residents and sister apps read what is written for the reporter."""
-    return principal.kind == "user" and principal.has_role(*machine.STAFF_ROLES)
-
-
-def history(*, principal: Principal, case_id: ObjectId) -> list[dict[str, Any]]:
-    """The history of a visible case as the principal may read it, oldest first."""
-    entries = found(Case.objects(Q(id=case_id) & scope_filter(principal)).only("history").first(),
-                    "案件不存在").history
-    if not is_staff(principal):
-        return [public for public in map(public_entry, entries) if public is not None]
-    return [{**entry, "actor": pii.masked_actor(entry.get("actor") or {}, principal)}
-            for entry in entries]
-
-
-def list_cases(*, principal: Principal, filters: dict[str, Any]):
-    """A QuerySet of the visible cases matching the filters, newest first."""
-    query = scope_filter(principal)
-    for name in ("status", "category", "priority", "source", "grid", "department", "assignee"):
-        if name in filters:
-            query &= Q(**{name: filters[name]})
-    if "region" in filters:
-        query &= Q(region_path=filters["region"])
-    if filters.get("mine"):
-        query &= Q(reporter=principal.key) | Q(assignee=principal.id)
-    if "created_from" in filters:
-        query &= Q(created_at__gte=filters["created_from"])
-    if "created_to" in filters:
-        query &= Q(created_at__lt=filters["created_to"])
-    if "reporter_phone" in filters:
-        if not pii.can_read(principal):
-            raise Forbidden("无权按居民手机号查询", reason="pii_forbidden")
-        query &= Q(contact_phone_digest=pii.digest(filters["reporter_phone"]))
-    if "q" in filters:
-        # mongoengine escapes the text for the regex it builds: metacharacters match literally.
-        query &= Q(code__icontains=filters["q"]) | Q(description__icontains=filters["q"])
-    return Case.objects(query).exclude("history").order_by("-created_at", "-id")
 
 
 def _policy() -> machine.Policy:
@@ -353,55 +283,3 @@ def _transition(case: Case, action: str, actor: machine.Actor, payload: dict[str
     return Case._from_son(raw)
 
 
-def nearby(*, principal: Principal, lat: float, lng: float, system: str,
-           category: str) -> list[dict[str, Any]]:
-    """Open cases of a category near a point, for the app to show before a report is sent.
-
-    Of a case the principal may read: its id, code and address. Of any other: only what the
-    duplicate prompt needs — category, status, distance and the community it is in; never its
-    id, code or address (a noise complainant's home).
-    """
-    wgs_lat, wgs_lng = to_wgs84(lat=lat, lng=lng, system=system)
-    found = duplicates.find(category=catalog.leaf(code=category), lng=wgs_lng, lat=wgs_lat,
-                            now=now_utc())
-    readable = {c.id for c in Case.objects(Q(id__in=[n.case.id for n in found])
-                                           & scope_filter(principal)).only("id")} if found else set()
-    answer = []
-    for n in found:
-        mine = n.case.id in readable
-        answer.append({
-            "id": str(n.case.id) if mine else None, "code": n.case.code if mine else None,
-            "status": n.case.status, "status_label": machine.STATE_LABELS[machine.State(n.case.status)],
-            "category": n.case.category, "address": n.case.address if mine else None,
-            "place": grids.place_name(n.case.region_path), "readable": mine,
-            "distance_m": round(n.distance_m, 1), "created_at": n.case.created_at})
-    return answer
-
-
-def upload(*, principal: Principal, data: bytes):
-    """Store a photo uploaded ahead of the report that will reference it."""
-    return attachments.store(owner=principal.key, data=data)
-
-
-def add_attachment(*, principal: Principal, case_id: ObjectId, data: bytes):
-    """Upload a photo straight onto a visible, open case (e.g. a handling result)."""
-    case = get(principal=principal, case_id=case_id)
-    if machine.State(case.status) not in machine.OPEN_STATES:
-        raise Conflict("案件已办结，不能再添加图片", reason="case_closed")
-    if len(case.attachments) >= attachments.MAX_PER_CASE * 3:
-        raise Unprocessable("该案件的图片已达上限", reason="too_many_attachments")
-    stored = attachments.store(owner=principal.key, data=data, case_id=case.id)
-    Case.objects(id=case.id).update_one(add_to_set__attachments=str(stored.id))
-    return stored
-
-
-def get_attachment(*, principal: Principal, attachment_id: ObjectId):
-    """An attachment the principal may see: its uploader's, or one on a case they may see."""
-    found = attachments.Attachment.objects(id=attachment_id).first()
-    if found is not None:
-        if found.case is None and found.owner == principal.key:
-            return found
-        if found.case is not None and Case.objects(
-                Q(id=found.case) & scope_filter(principal)).only("id").first():
-            return found
-    raise NotFound("图片不存在", reason="not_found")

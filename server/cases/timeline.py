@@ -13,7 +13,7 @@ from mongoengine import Q
 
 from server.auth.principals import Principal
 from server.cases.models import Case
-from server.cases.service import scope_filter
+from server.cases.scope import scope_filter
 from server.errors import found
 from server.grids.models import Department
 from workflows import sla

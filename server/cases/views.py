@@ -6,7 +6,7 @@ from flask import Response, request
 from flask.views import MethodView
 
 from server.auth.principals import authenticate
-from server.cases import service, timeline
+from server.cases import photos, reading, service, timeline
 from server.cases.attachments import read
 from server.cases.schemas import (
     ActionsSchema,
@@ -23,7 +23,6 @@ from server.cases.schemas import (
 )
 from server.errors import Unprocessable
 from server.extensions.api import Blueprint, Page
-from server.extensions.limits import enforce
 from workflows.case_machine import describe
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1", description="案件（事件/诉求/工单）")
@@ -36,7 +35,6 @@ def _etag(case) -> dict[str, str]:
 
 
 def _upload_bytes(files) -> bytes:
-    enforce("RATE_LIMIT_UPLOADS", authenticate().key)
     return files["file"].read()
 
 
@@ -48,7 +46,7 @@ class Cases(MethodView):
     @blp.paginate(Page, page_size=20, max_page_size=100)
     def get(self, filters):
         """List the cases in the caller's data scope."""
-        return service.list_cases(principal=authenticate(), filters=filters)
+        return reading.list_cases(principal=authenticate(), filters=filters)
 
     @blp.secured(403, 409, 413, 415, 429)
     @blp.arguments(CaseCreateSchema())
@@ -62,9 +60,7 @@ class Cases(MethodView):
         if key is not None and not _IDEMPOTENCY_KEY.match(key):
             raise Unprocessable("Idempotency-Key 须为 1–128 个可见 ASCII 字符",
                                 reason="invalid_idempotency_key")
-        principal = authenticate()
-        enforce("RATE_LIMIT_REPORTS", principal.key)
-        case, created = service.report(principal=principal, data=data, idempotency_key=key)
+        case, created = service.report(principal=authenticate(), data=data, idempotency_key=key)
         return case, (201 if created else 200), _etag(case)
 
 
@@ -75,7 +71,7 @@ class NearbyCases(MethodView):
     @blp.response(200, NearbyCaseSchema(many=True))
     def get(self, args):
         """Open cases of a category near a point (possible duplicates), nearest first."""
-        return service.nearby(principal=authenticate(), lat=args["lat"], lng=args["lng"],
+        return reading.nearby(principal=authenticate(), lat=args["lat"], lng=args["lng"],
                               system=args["coord_system"], category=args["category"])
 
 
@@ -85,7 +81,7 @@ class CaseItem(MethodView):
     @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
     def get(self, case_id):
         """Read one case; the ETag is its version."""
-        case = service.get(principal=authenticate(), case_id=case_id)
+        case = reading.get(principal=authenticate(), case_id=case_id)
         return case, 200, _etag(case)
 
 
@@ -124,7 +120,7 @@ class History(MethodView):
     @blp.response(200, HistoryEntrySchema(many=True))
     def get(self, case_id):
         """The case's append-only history, oldest first."""
-        return service.history(principal=authenticate(), case_id=case_id)
+        return reading.history(principal=authenticate(), case_id=case_id)
 
 
 @blp.route("/cases/<objectid:case_id>/timeline")
@@ -146,7 +142,7 @@ class CaseAttachments(MethodView):
     @blp.response(201, AttachmentSchema)
     def post(self, files, case_id):
         """Upload a photo onto a case (JPEG/PNG/WebP, ≤ 10 MB)."""
-        return service.add_attachment(principal=authenticate(), case_id=case_id,
+        return photos.add_attachment(principal=authenticate(), case_id=case_id,
                                       data=_upload_bytes(files))
 
 
@@ -159,7 +155,7 @@ class Attachments(MethodView):
     @blp.response(201, AttachmentSchema)
     def post(self, files):
         """Upload a photo before reporting; reference its id in POST /cases."""
-        return service.upload(principal=authenticate(), data=_upload_bytes(files))
+        return photos.upload(principal=authenticate(), data=_upload_bytes(files))
 
 
 @blp.route("/attachments/<objectid:attachment_id>")
@@ -168,7 +164,7 @@ class AttachmentItem(MethodView):
     @blp.response(200, description="The photo", content_type="image/jpeg")
     def get(self, attachment_id):
         """Download a photo."""
-        found = service.get_attachment(principal=authenticate(), attachment_id=attachment_id)
+        found = photos.get_attachment(principal=authenticate(), attachment_id=attachment_id)
         return Response(read(found), mimetype=found.content_type,
                         headers={"Cache-Control": "private, max-age=3600"})
 
@@ -179,6 +175,6 @@ class AttachmentThumbnail(MethodView):
     @blp.response(200, description="A 320 px JPEG thumbnail", content_type="image/jpeg")
     def get(self, attachment_id):
         """Download a photo's thumbnail."""
-        found = service.get_attachment(principal=authenticate(), attachment_id=attachment_id)
+        found = photos.get_attachment(principal=authenticate(), attachment_id=attachment_id)
         return Response(read(found, thumbnail=True), mimetype="image/jpeg",
                         headers={"Cache-Control": "private, max-age=3600"})

@@ -12,7 +12,8 @@ from server.auth.permissions import require_roles
 from server.auth.principals import Principal
 from server.cases import timers
 from server.cases.models import Case
-from server.cases.service import now_utc, scope_filter
+from server.cases.scope import scope_filter
+from server.timeutil import now_utc
 from workflows import sla_policy
 from workflows.case_machine import OPEN_STATES, STATE_LABELS, State
 

@@ -18,10 +18,11 @@ from mongoengine import Q
 from server.auth.permissions import require_roles
 from server.auth.principals import Principal
 from server.cases.models import Case
-from server.cases.service import SHANGHAI, scope_filter
+from server.cases.scope import scope_filter
 from server.catalog.models import Category
 from server.errors import Unprocessable, found
 from server.grids.models import Department, Region
+from server.timeutil import SHANGHAI
 
 STATS_ROLES = ("supervisor", "dispatcher", "admin", "platform_admin")
 DEFAULT_DAYS = 30

@@ -3,7 +3,7 @@
 import pytest
 from openapi_spec_validator import validate
 
-from server.cases import service
+from server.cases import reading
 
 
 def test_healthz_answers_while_the_process_lives(client):
@@ -33,7 +33,7 @@ def test_an_unexpected_error_is_a_500_envelope_without_a_trace(as_user, monkeypa
     def boom(**_kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(service, "get", boom)
+    monkeypatch.setattr(reading, "get", boom)
     response = as_user("dispatcher").get("/api/v1/cases/0123456789abcdef01234567")
     assert response.status_code == 500
     assert response.json["errors"]["reason"] == "internal_error"

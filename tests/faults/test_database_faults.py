@@ -11,7 +11,7 @@ import pytest
 from pymongo.errors import AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError
 
 from server.cases import attachments as attachment_store
-from server.cases import service as case_service
+from server.cases import reading as case_reading
 from server.cases.attachments import Attachment
 from server.cases.models import Case
 from server.extensions.db import get_db
@@ -48,7 +48,7 @@ def test_a_report_while_the_database_is_unreachable_is_503_and_files_nothing(as_
 
 
 def test_a_list_while_the_database_is_unreachable_is_503(as_user, monkeypatch):
-    monkeypatch.setattr(case_service, "list_cases", fail(AutoReconnect("connection reset")))
+    monkeypatch.setattr(case_reading, "list_cases", fail(AutoReconnect("connection reset")))
     assert_unavailable(as_user("dispatcher").get("/api/v1/cases"))
 
 

@@ -55,6 +55,7 @@ def test_a_county_admin_cannot_make_a_platform_admin(as_user):
         "username": "escalated", "name": "某人", "role": "platform_admin",
         "password": "long-enough-123"})
     assert response.status_code == 403 and response.json["errors"]["reason"] == "outside_county"
+    assert User.objects(username="escalated").first() is None
 
 
 def test_a_county_admin_cannot_move_their_own_user_to_another_county(as_user, other_county):

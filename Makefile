@@ -10,10 +10,10 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,embedded]'
 	touch $@
 
-run: $(VENV)/.installed  ## set up and run the embedded default (API + demo county, in memory)
+run: $(VENV)/.installed  ## set up and run the embedded default (API + worker + demo county; data in ./var/)
 	$(BIN)/gridhub run --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
 
 test: $(VENV)/.installed  ## set up and run the whole suite
@@ -29,4 +29,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench/fanout.py
 
 clean:
-	rm -rf $(VENV) .coverage htmlcov test-artifacts
+	rm -rf $(VENV) .coverage htmlcov test-artifacts  # the embedded data (./var/) is kept

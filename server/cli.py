@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import signal
+from pathlib import Path
+
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from flask.cli import FlaskGroup, pass_script_info, routes_command, shell_command, with_appcontext
 
 from server import create_app
-from server.config import ConfigError
+from server.config import ConfigError, from_env
+from server.extensions.dbserver import DatabaseServer, DatabaseServerError
+
+# The embedded database of this command (MONGODB_URI unset): started when the app is first
+# needed, stopped when the command ends. `gridhub run --fresh` empties it first.
+_embedded: dict = {"server": None, "fresh": False}
 
 
 def _cli_admin():
@@ -16,17 +26,50 @@ def _cli_admin():
     return Principal(kind="user", id="cli", name="命令行", roles=frozenset({"platform_admin"}))
 
 
+def data_dir() -> Path:
+    return Path(os.environ.get("GRIDHUB_DATA_DIR") or "var")
+
+
+def _db_port() -> int:
+    value = os.environ.get("GRIDHUB_DB_PORT") or "0"
+    if not value.isdigit() or int(value) > 65535:
+        raise click.ClickException(f"GRIDHUB_DB_PORT: expected a port number (0: any free port), "
+                                   f"got {value!r}")
+    return int(value)
+
+
+def _start_embedded() -> str:
+    server = DatabaseServer(data_dir(), port=_db_port())
+    server.start(fresh=_embedded["fresh"])
+    _embedded["server"] = server
+    atexit.register(server.stop)
+    return server.uri
+
+
 def _create_app():
     try:
-        return create_app()
-    except ConfigError as exc:  # a bad setting: one clear line, no traceback
+        if os.environ.get("MONGODB_URI"):
+            return create_app()
+        from_env()  # a bad setting stops us before a database server is started
+        return create_app(override={"MONGODB_URI": _start_embedded(), "DB_EMBEDDED": True})
+    except (ConfigError, DatabaseServerError) as exc:  # one clear line, no traceback
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+class Group(FlaskGroup):
+    def list_commands(self, ctx):
+        """Our commands only: `gridhub --help` must not start a database to list plugins'."""
+        return click.Group.list_commands(self, ctx)
+
+
+@click.group(cls=Group, create_app=_create_app, add_default_commands=False,
              add_version_option=False, load_dotenv=False)
 def cli() -> None:
-    """gridhub — grid-governance backend."""
+    """gridhub — grid-governance backend.
+
+    Without MONGODB_URI every command works on the embedded database: a SecantusDB server
+    started for the command with its data in GRIDHUB_DATA_DIR (default ./var/).
+    """
 
 
 cli.add_command(routes_command)
@@ -38,19 +81,12 @@ cli.add_command(shell_command)
 def init_db_command() -> None:
     """Create every collection's indexes now (otherwise each is made on first use) and add the
     preset SLA profiles that are missing."""
-    from server.auth.models import SigningKey, User
-    from server.cases.attachments import Attachment
-    from server.cases.models import Case
     from server.catalog import sla_presets
-    from server.catalog.models import Category
-    from server.catalog.sla_profiles import SlaProfile
-    from server.grids.models import Department, Region
-    from server.inbox.models import Device, Notification
+    from server.documents import backfill_case_scope, ensure_indexes
 
-    for document in (Case, Attachment, User, SigningKey, Region, Department, Category,
-                     SlaProfile, Notification, Device):
-        document.ensure_indexes()
-        click.echo(f"indexes ready: {document._get_collection_name()}")
+    for name in ensure_indexes():
+        click.echo(f"indexes ready: {name}")
+    click.echo(f"cases given their scope keys: {backfill_case_scope()}")
     click.echo(f"preset SLA profiles added: {sla_presets.install()}")
 
 
@@ -198,26 +234,60 @@ def seed_demo_command() -> None:
                f"(password: {DEMO_PASSWORD})")
 
 
-@cli.command("run")
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a supervisor, `kill`) unwinds like Ctrl-C, so the database server is stopped
+    cleanly instead of being left running."""
+    def handler(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+@cli.command("run", with_appcontext=False)  # the app is loaded after --fresh is known
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@with_appcontext
-def run_command(host: str, port: int) -> None:
-    """Serve the API; on the embedded database, seed the demo county first."""
+@click.option("--fresh", is_flag=True,
+              help="empty the embedded database first (the demo county is loaded again)")
+@pass_script_info
+def run_command(info, host: str, port: int, fresh: bool) -> None:
+    """Serve the API. Without MONGODB_URI: start the embedded database (data kept in
+    GRIDHUB_DATA_DIR, default ./var/), load the demo county on its first start, and run the
+    Celery worker and beat in this process."""
     from werkzeug.serving import run_simple
 
-    app = current_app._get_current_object()
-    if app.config["DB_EMBEDDED"]:
-        from notifications import embedded
-        from server.demo import DEMO_PASSWORD, seed_demo
+    if fresh and os.environ.get("MONGODB_URI"):
+        raise click.ClickException("--fresh empties the embedded database only; MONGODB_URI is set")
+    _embedded["fresh"] = fresh
+    app = info.load_app()
+    try:
+        with app.app_context():
+            if app.config["DB_EMBEDDED"]:
+                _embedded_demo(app)
+        _stop_on_sigterm()  # after the embedded Celery worker, which sets its own handlers
+        click.echo(f"gridhub API on http://{host}:{port}/api/v1  "
+                   "(docs: /api/docs, mini-app: /miniapp/)")
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if _embedded["server"] is not None:
+            _embedded["server"].stop()
+            click.echo("embedded database stopped")
 
+
+def _embedded_demo(app) -> None:
+    from notifications import embedded
+    from server.demo import DEMO_PASSWORD, demo_loaded, seed_demo
+
+    folder = _embedded["server"].folder
+    if demo_loaded():
+        click.echo(f"embedded database in {folder} (kept across restarts; "
+                   "`gridhub run --fresh` starts it empty)")
+    else:
         seed_demo()
-        app.config["IDENTITY_PROVIDER"] = app.config["IDENTITY_PROVIDER"] or "dev"
-        app.config["DEMO"] = True
-        click.echo(f"embedded mode: demo county 乳山市 seeded; users platform, admin, dispatcher, "
-                   f"supervisor, handler, gridworker, resident / {DEMO_PASSWORD}")
-        embedded.start(app)
-        click.echo("embedded Celery worker and beat running in this process (SLA sweep every "
-                   f"{app.config['SLA_SWEEP_SECONDS']} s)")
-    click.echo(f"gridhub API on http://{host}:{port}/api/v1  (docs: /api/docs, mini-app: /miniapp/)")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+        click.echo(f"embedded database in {folder}: demo county 乳山市 loaded")
+    app.config["IDENTITY_PROVIDER"] = app.config["IDENTITY_PROVIDER"] or "dev"
+    app.config["DEMO"] = True
+    click.echo(f"demo users platform, admin, dispatcher, supervisor, handler, gridworker, "
+               f"resident / {DEMO_PASSWORD}")
+    embedded.start(app)
+    click.echo("embedded Celery worker and beat running in this process (SLA sweep every "
+               f"{app.config['SLA_SWEEP_SECONDS']} s)")

@@ -18,8 +18,10 @@ class ConfigError(RuntimeError):
 
 class Config:
     TESTING = False
-    # Unset: the embedded in-process mongomock database (nothing is persisted).
+    # Unset: `gridhub run` starts the embedded database (a SecantusDB server process) on
+    # DATA_DIR; the app itself refuses to start without a URI (production needs a MongoDB).
     MONGODB_URI: str | None = None
+    DB_EMBEDDED = False  # set by the `gridhub` command when it started the embedded server
     MONGODB_DB = "gridhub"
     JWT_ISSUER = "gridhub"
     JWT_AUDIENCE = "gridhub-api"

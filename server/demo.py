@@ -141,6 +141,11 @@ def _extra_towns() -> None:
                         _layers([]))
 
 
+def demo_loaded() -> bool:
+    """Whether the demo county is in the database (the embedded default seeds it once)."""
+    return Region.objects(code=COUNTY).only("code").first() is not None
+
+
 def seed_demo(*, password_hash: str | None = None, whole_county: bool = True) -> dict[str, int]:
     """Load (or refresh) the demo county; return how many of each thing it holds.
 

@@ -22,28 +22,37 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
+def start_run(data_dir, *args: str) -> tuple[subprocess.Popen, str]:
+    """`gridhub run` as `make run` starts it (no MONGODB_URI: the embedded database)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "CELERY_BROKER_URL")}
-    env["GRIDHUB_SLA_SWEEP_SECONDS"] = "1"
+    env.update(GRIDHUB_SLA_SWEEP_SECONDS="1", GRIDHUB_DATA_DIR=str(data_dir))
     process = subprocess.Popen(
-        [sys.executable, "-c", "from server.cli import cli; cli()", "run", "--port", str(port)],
-        env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [sys.executable, "-c", "from server.cli import cli; cli()", "run", "--port", str(port),
+         *args], env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"{base}/readyz", timeout=1)
-            break
+            return process, base
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("gridhub run did not start:\n" + process.stdout.read())
-    yield base
+    process.kill()
+    pytest.fail("gridhub run did not start:\n" + process.stdout.read())
+
+
+def stop_run(process: subprocess.Popen) -> str:
     process.terminate()
-    process.wait(timeout=10)
+    output, _ = process.communicate(timeout=30)
+    return output
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    process, base = start_run(tmp_path_factory.mktemp("embedded"))
+    yield base
+    stop_run(process)
 
 
 def call(base, path, body=None, token=None, method=None):
@@ -53,7 +62,7 @@ def call(base, path, body=None, token=None, method=None):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
@@ -130,3 +139,25 @@ def test_the_embedded_worker_and_beat_give_yellow_cards_on_their_own(server):
         actions = [e["action"] for e in call(server, f"/api/v1/cases/{case['id']}/history",
                                              token=worker)[1]]
     assert actions == ["report", "sla.warning"]
+
+
+def test_a_case_filed_before_a_restart_is_there_after_it_and_fresh_starts_empty(tmp_path):
+    process, base = start_run(tmp_path)
+    status, case = call(base, "/api/v1/cases", {"category": "0102", "description": "重启前的上报",
+                                                "location": {"lat": 36.915, "lng": 121.525}},
+                        login(base, "gridworker"))
+    assert status == 201, case
+    first = stop_run(process)
+    assert process.returncode == 0
+    assert "embedded database stopped" in first and "demo county 乳山市 loaded" in first
+
+    process, base = start_run(tmp_path)
+    status, kept = call(base, f"/api/v1/cases/{case['id']}", token=login(base, "dispatcher"))
+    second = stop_run(process)
+    assert (status, kept["code"]) == (200, case["code"])
+    assert "kept across restarts" in second and "loaded" not in second
+
+    process, base = start_run(tmp_path, "--fresh")
+    status, _ = call(base, f"/api/v1/cases/{case['id']}", token=login(base, "dispatcher"))
+    stop_run(process)
+    assert status == 404

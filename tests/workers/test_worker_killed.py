@@ -1,16 +1,15 @@
 """A worker process killed with SIGKILL in the middle of a push batch, then started again:
 every notification is delivered exactly once (DESIGN §8).
 
-Everything here is a separate process, as in production: the database (the mongomock wire
-server, since no MongoDB can be installed here), the Redis broker, the worker (`gridhub
-worker`), and the fake FCM it pushes to. The test plays beat's part by sending the delivery
+Everything here is a separate process, as in production: the database (the session's database
+server, in a database of this test's own), the Redis broker, the worker (`gridhub worker`), and
+the fake FCM it pushes to. The test plays beat's part by sending the delivery
 recovery task."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -27,31 +26,20 @@ from server.inbox.models import Device, Notification
 from tests.celery_worker import wait_for
 from tests.clock import child_env
 
-ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("TEST_KILL_REDIS_URL", "redis://127.0.0.1:6379/14")
 PUSHES = 1000
 LEASE_SECONDS = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def shared_db():
-    """A database server of its own: (client, uri)."""
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "mongomock_server.py"),
-                               "--port", str(port)], stdout=subprocess.DEVNULL,
-                              env=child_env())
-    client = MongoClient(f"mongodb://127.0.0.1:{port}", serverSelectionTimeoutMS=10_000)
-    wait_for(lambda: client.admin.command("ping"), timeout=10)
-    yield client, f"mongodb://127.0.0.1:{port}"
+def shared_db(database_uri):
+    """The session's database server, and a database of this test's own: (client, uri, name)."""
+    name = f"killed_{os.getpid()}"
+    client = MongoClient(database_uri)
+    client.drop_database(name)
+    yield client, database_uri, name
+    client.drop_database(name)
     client.close()
-    server.kill()
-    server.wait()
 
 
 @pytest.fixture
@@ -66,8 +54,8 @@ def broker():
 @pytest.fixture
 def worker_process(shared_db, fake_fcm, tmp_path):
     """Start `gridhub worker` (solo pool, one process: SIGKILL takes all of it)."""
-    _, uri = shared_db
-    env = {**os.environ, "MONGODB_URI": uri, "GRIDHUB_MONGODB_DB": "killed",
+    _, uri, name = shared_db
+    env = {**os.environ, "MONGODB_URI": uri, "GRIDHUB_MONGODB_DB": name,
            "CELERY_BROKER_URL": BROKER, "GRIDHUB_FCM_CREDENTIALS": fake_fcm.credentials,
            "GRIDHUB_FCM_ENDPOINT": fake_fcm.url,
            "GRIDHUB_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS)}
@@ -106,8 +94,8 @@ def _seed(db) -> list[str]:
 
 def test_a_worker_killed_mid_batch_and_restarted_delivers_every_push_exactly_once(
         shared_db, broker, worker_process, fake_fcm):
-    client, _ = shared_db
-    db = client["killed"]
+    client, _, name = shared_db
+    db = client[name]
     ids = _seed(db)
     for start in range(0, len(ids), 500):
         broker.send_task("gridhub.deliver", args=[ids[start:start + 500]])

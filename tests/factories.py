@@ -8,6 +8,7 @@ from factory.mongoengine import MongoEngineFactory
 
 from server.auth.models import User
 from server.cases.models import Case
+from server.cases.scope import scope_keys
 from tests.clock import at
 from tests.conftest import DEMO_HASH
 
@@ -50,6 +51,8 @@ def insert_cases(count, *, region_path=("371083", "371083001", "371083001001",
         "category": category, "priority": "normal", "source": "grid_worker",
         "description": "x", "location": {"type": "Point", "coordinates": [121.525, 36.915]},
         "region_path": list(region_path), "grid": region_path[-1], "department": department,
+        "scope": scope_keys(region_path=list(region_path), department=department,
+                            reporter="user:x"),
         "reporter": "user:x", "version": 1, "history": [], "flags": dict(flags),
         "handle_wm": handle_wm, "created_at": day, "created_day": f"{day:%Y-%m-%d}",
         "updated_at": day,

@@ -3,17 +3,22 @@ retention sweep (beat, daily) removes entries older than AUDIT_RETENTION_DAYS.""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, request
+from pymongo.errors import PyMongoError
 
 from server.audit.models import AuditEntry
 from server.auth.permissions import admin_county, require_admin
 from server.auth.principals import Principal
+from server.extensions.queries import starts_with
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 SELF_AUDITED = frozenset({"auth.Token", "auth.Logout"})  # they record richer entries themselves
+
+log = logging.getLogger(__name__)
 
 
 def record(action: str, *, result: str, actor: str | None = None, target: str | None = None,
@@ -60,9 +65,16 @@ def record_write(response):
         rule = request.url_rule.rule if request.url_rule else request.path
         target = ",".join(f"{key}:{value}" for key, value in (request.view_args or {}).items()) or None
         args = sorted(request.args) if request.method == "GET" else None
-        record(f"{request.method} {rule}", target=target, status=response.status_code,
-               result="success" if response.status_code < 400 else "failure",
-               **({"query": args} if args else {}))
+        action = f"{request.method} {rule}"
+        result = "success" if response.status_code < 400 else "failure"
+        try:
+            record(action, target=target, status=response.status_code, result=result,
+                   **({"query": args} if args else {}))
+        except PyMongoError:
+            # The database went away (this answer is then usually its 503): the entry goes to
+            # the log instead, and the answer is not turned into an error of its own.
+            log.error("audit entry not stored (database unavailable): %s %s %s %s", action,
+                      target, response.status_code, result)
     return response
 
 
@@ -78,7 +90,7 @@ def search(*, principal: Principal, actor: str | None = None, action: str | None
         if value:
             query = query.filter(**{field: value})
     if action:
-        query = query.filter(action__startswith=action)
+        query = query.filter(starts_with("action", action))
     if since:
         query = query.filter(at__gte=since)
     if until:

@@ -25,7 +25,7 @@ class Case(Document):
     priority = StringField(required=True, choices=PRIORITIES, default="normal")
     source = StringField(required=True, choices=("grid_worker", "resident", "client"))
     description = StringField(required=True, max_length=4000)
-    location = PointField(required=True, auto_index=False)  # GeoJSON [lng, lat], WGS84
+    location = PointField(required=True, auto_index=False)  # GeoJSON [lng, lat], WGS84; indexed below
     address = StringField(max_length=200)
     attributes = DictField()  # answers to the category's attributes
     region_path = ListField(StringField())  # county, town, community, grid
@@ -88,9 +88,13 @@ class Case(Document):
     created_day = StringField()  # "YYYY-MM-DD" in Asia/Shanghai, for indicators by day
     updated_at = DateTimeField(required=True, default=utcnow)
 
+    # Data scope keys (server/cases/scope.py): region path, "dept:<department>", reporter.
+    scope = ListField(StringField())
+
     meta = {
         "collection": "cases",
         "indexes": [
+            ("scope", "-created_at"),
             {"fields": ["idempotency_key"], "unique": True, "sparse": True},
             ("region_path", "-created_at"),
             ("status", "-created_at"),
@@ -107,6 +111,10 @@ class Case(Document):
             {"fields": ["publish_pending_since"], "sparse": True},
             ("region_path", "sla.due_at"),
             ("status", "closed_at"),
+            # 2dsphere: possible duplicates and /cases/nearby ($geoNear). The version is named
+            # (MongoDB's default): SecantusDB stores it and refuses the same index asked again
+            # without it, so a second process or a restart failed (docs/DATABASE.md, #10).
+            {"fields": ["(location"], "2dsphereIndexVersion": 3},
         ],
     }
 

@@ -23,7 +23,7 @@ from server.auth.principals import Principal
 from server.cases import attachments, duplicates, events, timers
 from server.cases.models import Case, Counter
 from server.cases.reading import get
-from server.cases.scope import scope_filter
+from server.cases.scope import scope_filter, scope_keys
 from server.catalog import service as catalog
 from server.catalog.attributes import validate_attributes
 from server.errors import (
@@ -45,15 +45,18 @@ def next_code(*, region6: str, now: datetime) -> str:
     day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
     counters = Counter._get_collection()
     key = f"case:{region6}:{day}"
-    for attempt in range(2):  # two concurrent upserts of a new counter: one retries
+    # Two concurrent upserts of a new counter: MongoDB may refuse one (duplicate key);
+    # SecantusDB may answer one with no document (docs/DATABASE.md, #11). Either is retried;
+    # a retried increment can leave a gap in the day's numbers, never a duplicate.
+    for _ in range(3):
         try:
             doc = counters.find_one_and_update({"_id": key}, {"$inc": {"seq": 1}}, upsert=True,
                                                return_document=ReturnDocument.AFTER)
-            break
         except DuplicateKeyError:
-            if attempt:
-                raise
-    return f"{region6}-{day}-{doc['seq']:06d}"
+            doc = None
+        if doc is not None:
+            return f"{region6}-{day}-{doc['seq']:06d}"
+    raise Conflict("案件编号分配冲突，请重试", reason="code_conflict")
 
 
 def _body_hash(data: dict[str, Any]) -> str:
@@ -118,6 +121,8 @@ def report(*, principal: Principal, data: dict[str, Any],
         description=data["description"], address=data.get("address"),
         location=[lng, lat],
         region_path=list(located.region_path), grid=located.grid, outside_grids=located.queued,
+        scope=scope_keys(region_path=list(located.region_path), department=None,
+                         reporter=principal.key),
         responsible_worker=worker, suggested_department=department,
         possible_duplicates=[str(n.case.id) for n in nearby],
         reporter=principal.key, reporter_name=principal.name,
@@ -261,25 +266,29 @@ def _transition(case: Case, action: str, actor: machine.Actor, payload: dict[str
     resolved = timers.prepare(case, action, payload, now)
     sla_set, sla_inc = timers.after(case, action, payload, to_state=outcome.to_state.value,
                                     resolved=resolved, now=now)
+    fields = _merged(dict(outcome.set_fields), resolved)
+    if "department" in fields:  # who sees the case through its department changes with it
+        fields["scope"] = scope_keys(region_path=case.region_path,
+                                     department=fields["department"], reporter=case.reporter)
     update: dict[str, Any] = {
-        "$set": {"status": outcome.to_state.value, "updated_at": now,
-                 **_merged(dict(outcome.set_fields), resolved), **sla_set},
+        "$set": {"status": outcome.to_state.value, "updated_at": now, **fields, **sla_set},
         "$inc": {"version": 1, **outcome.inc_fields, **sla_inc},
         "$push": {"history": outcome.entry},
         **events.pending_fields(now),
     }
     if attachment_ids:
         update["$addToSet"] = {"attachments": {"$each": [str(i) for i in attachment_ids]}}
-    raw = Case._get_collection().find_one_and_update(
-        {"_id": case.id, "version": case.version}, update,
-        projection={"history": False}, return_document=ReturnDocument.AFTER)
-    if raw is None:
+    # One conditional update (atomic on the version), then a read by `_id`: two index look-ups.
+    # find_one_and_update would be one round trip, but SecantusDB scans the collection for it
+    # (docs/DATABASE.md, "Known differences"; figures in docs/BENCHMARKS.md).
+    written = Case._get_collection().update_one({"_id": case.id, "version": case.version}, update)
+    if written.matched_count == 0:
         raise Conflict("案件已被他人同时修改，请刷新后重试", reason="version_conflict")
     attachments.attach(ids=attachment_ids, case_id=case.id)
     if action == "merge":
         # The merged case's own update (above) is the record; the primary's list follows it.
         Case.objects(id=payload["primary"]).update_one(add_to_set__merged_cases=str(case.id))
     events.publish(case.id, [outcome.entry["seq"]])
-    return Case._from_son(raw)
+    return Case.objects(id=case.id).exclude("history").get()
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mongoengine import Q
+from pymongo import UpdateOne
 from shapely.geometry import shape
 
 from server.auth.models import User
@@ -15,7 +16,7 @@ from server.cases.models import Case
 from server.errors import Conflict, Unprocessable, found
 from server.grids.geojson import ImportCheck, check_grids, geometry_problem
 from server.grids.models import LEVEL_BY_LENGTH, Department, Region, parent_code
-from server.grids.service import bump_grids_stamp
+from server.grids.service import bump_grids_stamp, grid_index
 from workflows.case_machine import OPEN_STATES
 
 OPEN = [state.value for state in OPEN_STATES]
@@ -169,22 +170,33 @@ def import_grids(*, principal: Principal, collection: Any) -> dict[str, Any]:
     return {"imported": len(checked.grids), "overlaps": checked.overlaps}
 
 
+IMPORT_BATCH = 500  # grids per bulk write inside the import's transaction
+
+
 def write_grids(checked: ImportCheck, progress: Callable[[int], None] | None = None) -> None:
-    """Write checked grids (call only when `checked.errors` is empty)."""
-    # Everything was checked before the first write; the writes are idempotent upserts, so a
-    # write interrupted by the database is completed by sending the same file again.
+    """Write checked grids (call only when `checked.errors` is empty), all or nothing: one
+    multi-document transaction, so an import interrupted half-way (the database, the process)
+    leaves no grid of it written."""
+    if not checked.grids:
+        return
     grids = Region._get_collection()
-    for grid in checked.grids:
-        grids.update_one(
-            {"_id": grid.code},
-            {"$set": {"name": grid.name, "level": "grid", "parent": grid.code[:12],
-                      "path": [grid.code[:6], grid.code[:9], grid.code[:12], grid.code],
-                      "geometry": grid.geometry, "retired": False}},
-            upsert=True)
-        if progress:
-            progress(1)
-    if checked.grids:
-        bump_grids_stamp()
+
+    def write(session) -> None:
+        for start in range(0, len(checked.grids), IMPORT_BATCH):
+            batch = checked.grids[start:start + IMPORT_BATCH]
+            grids.bulk_write([UpdateOne(
+                {"_id": grid.code},
+                {"$set": {"name": grid.name, "level": "grid", "parent": grid.code[:12],
+                          "path": [grid.code[:6], grid.code[:9], grid.code[:12], grid.code],
+                          "geometry": grid.geometry, "retired": False}},
+                upsert=True) for grid in batch], ordered=False, session=session)
+            if progress:
+                progress(len(batch))
+        bump_grids_stamp(session=session)
+
+    with grids.database.client.start_session() as session:
+        session.with_transaction(write)
+    grid_index.reset()
 
 
 def export_grids() -> dict[str, Any]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from mongoengine import Q
 from mongoengine.connection import get_db
 from shapely import STRtree, contains_xy
-from shapely.geometry import Point, box, shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from server.auth.models import User
@@ -89,18 +89,6 @@ class GridIndex:
         # Outside every grid: a county with a default queue takes what falls in its area.
         return next((county for county, area in queues if contains_xy(area, lng, lat)), None)
 
-    def near(self, lng: float, lat: float, radius_m: float) -> list[str]:
-        """Codes of the grids within about `radius_m` of a point (bounding boxes)."""
-        if time.monotonic() - self._checked_at >= STAMP_CHECK_SECONDS:
-            self._refresh()
-        tree, grids, _queues = self._snapshot
-        if tree is None:
-            return []
-        dlat = radius_m / METRES_PER_DEGREE
-        dlng = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-        hits = tree.query(box(lng - dlng, lat - dlat, lng + dlng, lat + dlat))
-        return sorted(grids[int(i)].grid for i in hits)
-
     def _refresh(self) -> None:
         with self._lock:
             now = time.monotonic()
@@ -133,18 +121,15 @@ def grids_stamp() -> int:
     return doc["seq"] if doc else 0
 
 
-def bump_grids_stamp() -> None:
-    """Call after any change to grid geometry, so every process rebuilds its index."""
-    get_db()["counters"].update_one({"_id": GRIDS_STAMP}, {"$inc": {"seq": 1}}, upsert=True)
+def bump_grids_stamp(session=None) -> None:
+    """Call after any change to grid geometry, so every process rebuilds its index (inside the
+    change's transaction when it has one)."""
+    get_db()["counters"].update_one({"_id": GRIDS_STAMP}, {"$inc": {"seq": 1}}, upsert=True,
+                                    session=session)
     grid_index.reset()
 
 
 grid_index = GridIndex()
-
-
-def grids_near(*, lng: float, lat: float, radius_m: float) -> list[str]:
-    """Codes of the grids within about `radius_m` of a WGS84 point."""
-    return grid_index.near(lng, lat, radius_m)
 
 
 def locate(*, lng: float, lat: float) -> Located | None:

@@ -17,27 +17,32 @@ def _mine(principal: Principal, **filters):
     return Notification.objects(recipient=principal.id or "-", channel="inbox", **filters)
 
 
+# Unread is `read_at: null` (null or missing), not `$exists: false`: the same documents, and an
+# index range on (recipient, channel, read_at) on every server (SecantusDB scans for $exists).
+UNREAD = {"read_at": None}
+
+
 def list_mine(*, principal: Principal, unread: bool | None = None):
     """The caller's inbox, newest first; `unread` True/False filters on read state."""
-    filters = {} if unread is None else {"read_at__exists": not unread}
+    filters = {} if unread is None else UNREAD if unread else {"read_at__ne": None}
     return _mine(principal, **filters).order_by("-created_at", "-id")
 
 
 def unread_count(*, principal: Principal) -> dict[str, int]:
-    return {"unread": _mine(principal, read_at__exists=False).count()}
+    return {"unread": _mine(principal, **UNREAD).count()}
 
 
 def mark_read(*, principal: Principal, notification_id: ObjectId) -> Notification:
     notification = found(_mine(principal, id=notification_id).first(), "通知不存在")
     if notification.read_at is None:
-        _mine(principal, id=notification_id, read_at__exists=False).update_one(
+        _mine(principal, id=notification_id, **UNREAD).update_one(
             set__read_at=datetime.now(UTC))
         notification.reload()
     return notification
 
 
 def mark_all_read(*, principal: Principal) -> dict[str, int]:
-    changed = _mine(principal, read_at__exists=False).update(set__read_at=datetime.now(UTC))
+    changed = _mine(principal, **UNREAD).update(set__read_at=datetime.now(UTC))
     return {"marked": changed}
 
 

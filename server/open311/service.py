@@ -279,8 +279,8 @@ def find_requests(args: MultiDict) -> list[dict[str, Any]]:
 
 
 def _cases(query: Q):
-    """Cases, newest first (with their history: status_notes is its last note; a $slice
-    projection is not portable between MongoDB and mongomock)."""
+    """Cases, newest first, with their history: status_notes is the last note the public may
+    read, which is not always the last entry (a `$slice` of the last entry would not do)."""
     return Case.objects(query).order_by("-created_at", "-id")
 
 

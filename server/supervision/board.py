@@ -13,6 +13,7 @@ from server.auth.principals import Principal
 from server.cases import timers
 from server.cases.models import Case
 from server.cases.scope import scope_filter
+from server.extensions.queries import starts_with
 from server.timeutil import now_utc
 from workflows import sla_policy
 from workflows.case_machine import OPEN_STATES, STATE_LABELS, State
@@ -21,14 +22,18 @@ BOARD_ROLES = ("supervisor", "dispatcher", "admin", "platform_admin")
 LIGHT_FILTERS = ("red", "yellow", "green", "paused")
 
 
-def _light(light: str, now: datetime) -> Q:
+def _light_condition(light: str, now: datetime) -> dict[str, Any]:
     if light == "paused":
-        return Q(__raw__={"sla.paused": True})
+        return {"sla.paused": True}
     if light == "red":
-        return Q(__raw__={"sla.due_at": {"$lte": now}})
+        return {"sla.due_at": {"$lte": now}}
     if light == "yellow":
-        return Q(__raw__={"sla.due_at": {"$gt": now}, "sla.warn_at": {"$lte": now}})
-    return Q(__raw__={"sla.warn_at": {"$gt": now}})
+        return {"sla.due_at": {"$gt": now}, "sla.warn_at": {"$lte": now}}
+    return {"sla.warn_at": {"$gt": now}}
+
+
+def _light(light: str, now: datetime) -> Q:
+    return Q(__raw__=_light_condition(light, now))
 
 
 def _base(principal: Principal, filters: dict[str, Any]) -> Q:
@@ -39,7 +44,7 @@ def _base(principal: Principal, filters: dict[str, Any]) -> Q:
     if "department" in filters:
         query &= Q(department=filters["department"])
     if "category" in filters:
-        query &= Q(category__startswith=filters["category"])
+        query &= starts_with("category", filters["category"])
     if "level" in filters:
         query &= Q(escalation_level=filters["level"])
     if "region" in filters:
@@ -62,7 +67,12 @@ def counts(*, principal: Principal, filters: dict[str, Any]) -> dict[str, int]:
     """How many of the board's cases show each light (the other filters applied)."""
     now = now_utc()
     query = _base(principal, {k: v for k, v in filters.items() if k != "light"})
-    return {light: Case.objects(query & _light(light, now)).count() for light in LIGHT_FILTERS}
+    # One aggregation evaluated by the server: the board's $match, then a count per light.
+    rows = list(Case.objects(query).aggregate([{"$facet": {
+        light: [{"$match": _light_condition(light, now)}, {"$count": "n"}]
+        for light in LIGHT_FILTERS}}]))
+    facets = rows[0] if rows else {}
+    return {light: facets[light][0]["n"] if facets.get(light) else 0 for light in LIGHT_FILTERS}
 
 
 def item(case: Case, now: datetime) -> dict[str, Any]:

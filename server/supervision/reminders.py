@@ -12,6 +12,7 @@ from flask import current_app
 from server.cases import events
 from server.cases.models import Case
 from server.cases.service import now_utc
+from server.extensions.queries import prefix_range
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def remind_evaluations(*, now: datetime | None = None) -> int:
     after = timedelta(days=config["EVALUATION_REMINDER_DAYS"])
     collection = Case._get_collection()
     due = collection.find({"status": "closed", "evaluation": None, "evaluation_reminded_at": None,
-                           "reporter": {"$regex": "^user:"},
+                           "reporter": prefix_range("user:"),
                            "closed_at": {"$lte": now - after, "$gt": now - window}},
                           projection={"_id": 1, "version": 1, "status": 1, "closed_at": 1})
     reminded = 0

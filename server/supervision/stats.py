@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from mongoengine import Q
+from mongoengine.queryset.queryset import QuerySet
 
 from server.auth.permissions import require_roles
 from server.auth.principals import Principal
@@ -21,6 +22,7 @@ from server.cases.models import Case
 from server.cases.scope import scope_filter
 from server.catalog.models import Category
 from server.errors import Unprocessable, found
+from server.extensions.queries import starts_with
 from server.grids.models import Department, Region
 from server.timeutil import SHANGHAI
 
@@ -92,7 +94,7 @@ def _period(args: dict[str, Any]) -> tuple[date, date]:
     return start, end
 
 
-def _query(principal: Principal, args: dict[str, Any], start: date, end: date) -> dict:
+def _query(principal: Principal, args: dict[str, Any], start: date, end: date) -> QuerySet:
     query = scope_filter(principal) & Q(
         created_at__gte=datetime.combine(start, time(0), SHANGHAI),
         created_at__lt=datetime.combine(end + timedelta(days=1), time(0), SHANGHAI))
@@ -102,11 +104,12 @@ def _query(principal: Principal, args: dict[str, Any], start: date, end: date) -
     if "department" in args:
         query &= Q(department=args["department"])
     if "category" in args:
-        query &= Q(category__startswith=args["category"])
-    return Case.objects(query)._query
+        query &= starts_with("category", args["category"])
+    return Case.objects(query)
 
 
-def _sums(match: dict, group_by: str | None) -> list[dict[str, Any]]:
+def _sums(cases: QuerySet, group_by: str | None) -> list[dict[str, Any]]:
+    """One aggregation evaluated by the server: the query's `$match`, then one `$group`."""
     def flag(name: str) -> dict:
         return {"$eq": [f"$flags.{name}", True]}
 
@@ -117,7 +120,7 @@ def _sums(match: dict, group_by: str | None) -> list[dict[str, Any]]:
         "handle_wm": {"$sum": {"$cond": [flag("handled"), "$handle_wm", 0]}},
         **{name: {"$sum": {"$cond": [flag(name), 1, 0]}} for name in FLAGS},
     }
-    return list(Case._get_collection().aggregate([{"$match": match}, {"$group": group}]))
+    return list(cases.aggregate([{"$group": group}]))
 
 
 def _names(group_by: str, keys: list[str]) -> dict[str, str]:
@@ -134,13 +137,13 @@ def stats(*, principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
     """The indicators of a period in the caller's scope, in total and per group."""
     require_roles(principal, *STATS_ROLES)
     start, end = _period(args)
-    match = _query(principal, args, start, end)
+    cases = _query(principal, args, start, end)
     empty = {"reported": 0, "cancelled": 0, "handle_wm": 0, **dict.fromkeys(FLAGS, 0)}
-    totals = (_sums(match, None) or [empty])[0]
+    totals = (_sums(cases, None) or [empty])[0]
     group_by = args.get("group_by")
     groups = []
     if group_by:
-        rows = sorted(_sums(match, group_by), key=lambda row: (row["_id"] is None,
+        rows = sorted(_sums(cases, group_by), key=lambda row: (row["_id"] is None,
                                                                str(row["_id"])))
         names = _names(group_by, [row["_id"] for row in rows if row["_id"]])
         groups = [{"key": row["_id"], "name": names.get(row["_id"], row["_id"]),

@@ -39,12 +39,11 @@ def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
     """One pass over the cases due for a look by `now`."""
     now = now or service.now_utc()
     result = SweepResult()
-    cursor = Case._get_collection().find(
-        {"next_sla_check_at": {"$lte": now}}, projection={"history": False},
-    ).sort("next_sla_check_at", 1).batch_size(batch_size)
-    for raw in cursor:
+    due = Case.objects(next_sla_check_at__lte=now).exclude("history").order_by(
+        "next_sla_check_at").batch_size(batch_size)
+    for case in due:
         result.read += 1
-        _tick(Case._from_son(raw), now, result)
+        _tick(case, now, result)
     if result.notices or result.resumed:
         log.info("SLA sweep: %s", result.as_dict())
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.extensions.queries import starts_with
 from server.inbox.devices import MAX_PER_USER
 from server.inbox.models import Device
 
@@ -41,7 +42,7 @@ def test_only_the_most_recently_seen_devices_are_kept(register, as_user):
     for n in range(MAX_PER_USER + 2):
         register(token=f"fcm-token-{n:04d}-" + "b" * 30)
     assert Device.objects.count() == MAX_PER_USER
-    assert not Device.objects(token__startswith="fcm-token-0000").count()
+    assert not Device.objects(starts_with("token", "fcm-token-0000")).count()
 
 
 def test_a_device_is_removed_by_its_owner(register, as_user):

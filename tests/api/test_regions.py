@@ -161,3 +161,24 @@ def test_a_grid_outside_its_communitys_area_is_refused(as_user):
     response = admin.post("/api/v1/grids/import", json=collection(inside, outside))
     assert [f["index"] for f in response.json["errors"]["features"]] == [1]
     assert "超出上级社区" in response.json["errors"]["features"][0]["reason"]
+
+
+def test_an_import_interrupted_half_way_leaves_no_grid_of_it(app, demo, monkeypatch):
+    from server.grids import regions
+
+    many = [feature(f"{COMMUNITY}{i:03d}", square(121.56 + i * 0.002, 36.95, 0.001))
+            for i in range(10, 22)]
+    checked = regions.check_import(collection(*many))
+    assert not checked.errors
+    monkeypatch.setattr(regions, "IMPORT_BATCH", 5)
+    written = []
+
+    def interrupt(count):  # the process dies after two batches were sent to the database
+        written.append(count)
+        if len(written) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        regions.write_grids(checked, progress=interrupt)
+    assert written == [5, 5]
+    assert not Region.objects(code__in=[f["properties"]["code"] for f in many]).count()

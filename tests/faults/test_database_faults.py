@@ -56,7 +56,7 @@ def test_a_transition_that_loses_the_database_changes_nothing_and_can_be_sent_ag
         report, transition, monkeypatch):
     case = report("gridworker")
     collection = Case._get_collection()
-    monkeypatch.setattr(collection, "find_one_and_update", fail(AutoReconnect("failover")))
+    monkeypatch.setattr(collection, "update_one", fail(AutoReconnect("failover")))
     assert_unavailable(transition(case["id"], "dispatcher", {"action": "accept"}))
     monkeypatch.undo()
     stored = Case.objects.get(id=case["id"])

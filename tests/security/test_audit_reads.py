@@ -10,12 +10,13 @@ from PIL import Image
 
 from server.audit.models import AuditEntry
 from server.demo import DEMO_RESIDENT_PHONE
+from server.extensions.queries import starts_with
 from tests.cases import IN_GRID
 from tests.factories import platform_admin
 
 
 def entries(action_prefix):
-    return list(AuditEntry.objects(action__startswith=action_prefix))
+    return list(AuditEntry.objects(starts_with("action", action_prefix)))
 
 
 def test_an_open311_post_is_audited_with_the_sister_app(as_user, anonymous):

@@ -100,3 +100,27 @@ def test_create_platform_admin_refuses_a_short_password_and_a_taken_name(app, de
                                 "--password", "long-enough-pw"])
     assert short.exit_code != 0 and "password" in short.output
     assert taken.exit_code != 0 and "用户名已存在" in taken.output
+
+
+def test_every_stored_document_is_in_the_list_whose_indexes_init_db_creates(app):
+    import importlib
+    import pkgutil
+
+    from mongoengine import Document
+
+    import server
+    from server.documents import DOCUMENTS
+
+    for module in pkgutil.walk_packages(server.__path__, "server."):
+        importlib.import_module(module.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = {cls for cls in subclasses(Document) if cls.__module__.startswith("server.")}
+    assert ours == set(DOCUMENTS)
+    result = app.test_cli_runner().invoke(cli, ["init-db"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("indexes ready:") == len(DOCUMENTS) == 25

@@ -120,7 +120,7 @@ def bench_throughput(count: int, rtt: float = 0.0) -> dict[str, float]:
         return result
 
 
-def bench_latency(alerts: int) -> dict[str, float]:
+def bench_latency(alerts: int, uri: str) -> dict[str, float]:
     from celery.contrib.testing.worker import start_worker
 
     from notifications.celery_app import bind
@@ -133,7 +133,8 @@ def bench_latency(alerts: int) -> dict[str, float]:
 
     with FakeFcm() as fake, tempfile.TemporaryDirectory() as folder:
         app = create_app(TestConfig, {
-            "MONGODB_DB": "bench_fanout", "CELERY_BROKER_URL": BROKER,
+            "MONGODB_URI": uri, "MONGODB_DB": "bench_fanout", "CELERY_BROKER_URL": BROKER,
+            "RATE_LIMITS_ENABLED": False,
             "FCM_CREDENTIALS": fake.write_service_account(os.path.join(folder, "sa.json")),
             "FCM_ENDPOINT": fake.url})
         with app.app_context():
@@ -213,7 +214,11 @@ def main() -> None:
           f"{r['plain_loop_per_s']:,.0f}/s, pool {r['plain_pool_per_s']:,.0f}/s "
           f"-> {r['admin_wave_per_s'] / r['plain_loop_per_s']:.1f}x the loop, "
           f"{r['admin_wave_per_s'] / r['plain_pool_per_s']:.2f}x the pool")
-    lat = bench_latency(args.alerts)
+    from scripts.bench.common import database
+
+    with database() as (uri, backend):
+        print(f"database: {backend}")
+        lat = bench_latency(args.alerts, uri)
     print(f"latency, {lat['alerts']} dispatches: response -> fake FCM receipt p50 "
           f"{lat['p50_s'] * 1000:.0f} ms, p95 {lat['p95_s'] * 1000:.0f} ms, max {lat['max_s'] * 1000:.0f} ms "
           f"(aim p95 <= 2 s); no-op task round trip p50 {lat['noop_p50_s'] * 1000:.1f} ms, "

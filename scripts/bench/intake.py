@@ -1,9 +1,9 @@
 """Per-request cost of POST /cases and of one transition, against a bare Flask route.
 
 Both run in this process through the WSGI app (Flask's test client) on the same database
-backend (embedded mongomock by default, MONGODB_URI when set). The bare routes do the same
-single insert / conditional update with nothing else, so the ratio is what gridhub's edge,
-auth, validation, rules and routing cost on top of the unavoidable write.
+server (a SecantusDB server of the run by default, MONGODB_URI when set: common.py). The bare
+routes do the same single insert / conditional update with nothing else, so the ratio is what
+gridhub's edge, auth, validation, rules and routing cost on top of the unavoidable write.
 
     python scripts/bench/intake.py [--requests 200] [--rounds 7]
 """
@@ -25,6 +25,7 @@ from mongoengine.connection import get_db
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
+from scripts.bench.common import database  # noqa: E402
 from server import Config, create_app  # noqa: E402
 from server.auth.models import User  # noqa: E402
 from server.auth.principals import user_claims  # noqa: E402
@@ -61,11 +62,11 @@ def bare_app() -> Flask:
     def transition(case_id):
         body = request.get_json()
         version = int(request.headers["X-Version"])
-        result = cases.find_one_and_update(
+        result = cases.update_one(
             {"_id": ObjectId(case_id), "version": version},
             {"$set": {"status": body["action"]}, "$inc": {"version": 1},
              "$push": {"history": {"action": body["action"], "at": datetime.now(UTC)}}})
-        return ({"id": case_id}, 200) if result else ({"error": "conflict"}, 409)
+        return ({"id": case_id}, 200) if result.matched_count else ({"error": "conflict"}, 409)
 
     return bare
 
@@ -84,8 +85,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
 
-    app = create_app(Config, {"MONGODB_URI": os.environ.get("MONGODB_URI"),
-                              "MONGODB_DB": "gridhub_bench", "RATE_LIMITS_ENABLED": False})
+    with database() as (uri, backend):
+        results = run(uri, args)
+    report_results(results, backend, args)
+
+
+def run(uri: str, args) -> dict[str, list[float]]:
+    app = create_app(Config, {"MONGODB_URI": uri, "MONGODB_DB": "gridhub_bench",
+                              "RATE_LIMITS_ENABLED": False})
     logging_off()
     with app.app_context():
         db = get_db()
@@ -119,13 +126,13 @@ def main() -> None:
             return lambda: _ok(bare.post(f"/bare/cases/{case_id}/transitions",
                                          json={"action": "accepted"}, headers={"X-Version": "1"}))
 
-        for _ in range(50):  # warm up both paths
+        for _ in range(min(50, args.requests)):  # warm up both paths
             report(), bare_report()
         results: dict[str, list[float]] = {k: [] for k in
                                            ("report", "bare_insert", "transition", "bare_update")}
         for _ in range(args.rounds):
-            # Start each round from empty collections: mongomock scans, so both sides must
-            # be measured on collections of the same, bounded size.
+            # Start each round from empty collections: both sides are measured on collections
+            # of the same, bounded size.
             for collection in (Case._get_collection(), db["bare_cases"]):
                 collection.delete_many({})
             n = args.requests
@@ -135,9 +142,12 @@ def main() -> None:
             theirs = [bare_report() for _ in range(n)]
             results["transition"].append(timed([accept(i) for i in ours]))
             results["bare_update"].append(timed([bare_accept(i) for i in theirs]))
+        db.client.drop_database("gridhub_bench")
+    return results
 
+
+def report_results(results: dict[str, list[float]], backend: str, args) -> None:
     med = {k: statistics.median(v) * 1e6 for k, v in results.items()}
-    backend = "MongoDB" if os.environ.get("MONGODB_URI") else "embedded mongomock"
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, backend: {backend}")
     print(f"{args.rounds} rounds x {args.requests} requests, median per request:")

@@ -1,7 +1,8 @@
 """Mixed load against gridhub under gunicorn, with a bare baseline measured in the same run.
 
-gridhub runs in ONE gunicorn process with threads: its embedded database lives in that process
-(production runs several processes on MongoDB — docs/DEPLOYMENT.md). Requests are sent
+gridhub runs in gunicorn with 2 processes (threads each) on one database server — a SecantusDB
+server of the run, or MONGODB_URI — as production runs several processes on one MongoDB
+(docs/DEPLOYMENT.md). Requests are sent
 open-loop at each offered rate (a request's latency counts from the moment it was due, so a
 stalled server is not hidden by a stalled client). The mix, per request:
 
@@ -9,9 +10,9 @@ stalled server is not hidden by a stalled client). The mix, per request:
     20 % list cases · 10 % read a case · 15 % transition (accept a new report) · 15 % board · 10 % stats
 
 The baseline is a bare Flask app under the same gunicorn settings doing one insert or one read
-per request on the same kind of database, at the same rates.
+per request on the same database server, at the same rates.
 
-    python scripts/bench/load.py [--rates 10,20,40] [--seconds 20] [--threads 8]
+    python scripts/bench/load.py [--rates 10,20,40] [--seconds 20] [--workers 2] [--threads 8]
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ import requests
 from PIL import Image
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, ROOT)
+
+from scripts.bench.common import database  # noqa: E402
+
 MIX = [("report", 30), ("list", 20), ("get", 10), ("transition", 15), ("board", 15), ("stats", 10)]
 IN_GRID = {"lat": 36.915, "lng": 121.525}
 
@@ -45,13 +50,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(factory: str, threads: int) -> tuple[subprocess.Popen, str]:
+def serve(factory: str, workers: int, threads: int, uri: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", str(threads), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--no-control-socket",
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket",
          f"scripts.bench.load_app:{factory}()"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT})
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT, "MONGODB_URI": uri,
+                       "GRIDHUB_MONGODB_DB": "gridhub_bench_load"})
     base = f"http://127.0.0.1:{port}"
     probe = "/readyz" if factory == "gridhub" else "/bare"
     deadline = time.monotonic() + 120
@@ -187,14 +193,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", default="10,20,40", help="offered requests per second, in steps")
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per process")
     parser.add_argument("--clients", type=int, default=64, help="client threads (open loop)")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-          f"gunicorn 1 process × {args.threads} threads; {args.seconds:.0f} s per rate")
-    servers = [serve("gridhub", args.threads)]
+          f"gunicorn {args.workers} processes × {args.threads} threads; {args.seconds:.0f} s per rate")
+    with database() as (uri, backend):
+        print(f"database: {backend}")
+        seed(uri)
+        run(uri, args)
+
+
+def seed(uri: str) -> None:
+    """The demo county, loaded once before the server processes start."""
+    from server import Config, create_app
+    from server.demo import seed_demo
+
+    app = create_app(Config, {"MONGODB_URI": uri, "MONGODB_DB": "gridhub_bench_load"})
+    with app.app_context():
+        from mongoengine.connection import get_db
+
+        get_db().client.drop_database("gridhub_bench_load")
+        seed_demo()
+
+
+def run(uri: str, args) -> None:
+    servers = [serve("gridhub", args.workers, args.threads, uri)]
     try:
-        servers.append(serve("bare", args.threads))
+        servers.append(serve("bare", args.workers, args.threads, uri))
         hub, bare = Gridhub(servers[0][1]), Bare(servers[1][1])
         drive(hub, 10, 3, args.clients)  # warm-up: caches, indexes, first token checks
         print(f"{'rate/s':>6} {'operation':<12} {'count':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "

@@ -1,6 +1,7 @@
-"""The two WSGI apps `scripts/bench/load.py` runs under gunicorn: gridhub on the embedded
-database with the demo county (rate limits off, events to the in-memory broker), and a bare
-Flask app doing one insert / one read per request on the same kind of database — the baseline."""
+"""The two WSGI apps `scripts/bench/load.py` runs under gunicorn on the database server of
+MONGODB_URI: gridhub with the demo county (loaded by load.py before; rate limits off, events to
+the in-memory broker), and a bare Flask app doing one insert / one read per request on the same
+server — the baseline."""
 
 from __future__ import annotations
 
@@ -14,18 +15,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
 def gridhub() -> Flask:
     from server import Config, create_app
-    from server.demo import seed_demo
 
-    app = create_app(Config, {"RATE_LIMITS_ENABLED": False})
-    with app.app_context():
-        seed_demo()
-    return app
+    return create_app(Config, {"RATE_LIMITS_ENABLED": False})
 
 
 def bare() -> Flask:
-    import mongomock
+    from pymongo import MongoClient
 
-    collection = mongomock.MongoClient().bench.items
+    collection = MongoClient(os.environ["MONGODB_URI"], connect=False).bench_bare.items
     app = Flask("bare")
 
     @app.post("/bare")

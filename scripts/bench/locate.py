@@ -22,6 +22,7 @@ from shapely.geometry import shape
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
+from scripts.bench.common import database  # noqa: E402
 from server import Config, create_app  # noqa: E402
 from server.grids.models import Region  # noqa: E402
 from server.grids.service import GridIndex, bump_grids_stamp  # noqa: E402
@@ -51,8 +52,13 @@ def main() -> None:
     parser.add_argument("--brute-lookups", type=int, default=500)
     args = parser.parse_args()
 
-    app = create_app(Config, {"MONGODB_URI": os.environ.get("MONGODB_URI"),
-                              "MONGODB_DB": "gridhub_bench_locate"})
+    with database() as (uri, backend):
+        print(f"database: {backend}")
+        run(uri, args)
+
+
+def run(uri: str, args) -> None:
+    app = create_app(Config, {"MONGODB_URI": uri, "MONGODB_DB": "gridhub_bench_locate"})
     logging.getLogger().setLevel(logging.ERROR)
     with app.app_context():
         Region.drop_collection()

@@ -4,9 +4,10 @@
    phase clock (`workflows.sla.start_clock`: deadline, yellow, two escalation points) against
    a minute-by-minute walk through the statutory calendar and office hours. Both give the
    same moments (checked on every baseline sample).
-2. Sweep: `server.supervision.sweep.sweep` over N open cases of which 1 % are due, on the
-   embedded database (or MONGODB_URI), against a scan that loads every open case and checks
-   its clocks in Python. Reports time and documents read.
+2. Sweep: `server.supervision.sweep.sweep` over N open cases of which 1 % are due, on a
+   SecantusDB server of the run (or MONGODB_URI), against a scan that loads every open case and
+   checks its clocks in Python. Reports time, documents read, and documents the database
+   examined for the sweep's query (explain).
 
     python scripts/bench/sla.py [--deadlines 100000] [--cases 100000]
 """
@@ -26,6 +27,7 @@ from bson import ObjectId
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
+from scripts.bench.common import database  # noqa: E402
 from server import Config, create_app  # noqa: E402
 from server.cases.models import Case  # noqa: E402
 from server.supervision.sweep import SweepResult, _tick, sweep  # noqa: E402
@@ -82,7 +84,7 @@ def seed_open_cases(count: int, due_share: float, now: datetime) -> int:
     yellow card due by `now`, the rest are checked again in the future."""
     cal = WorkCalendar()
     collection = Case._get_collection()
-    collection.drop()  # indexes are built after the load (mongomock checks uniqueness by scan)
+    collection.drop()  # indexes are built after the load
     due = int(count * due_share)
     batch = []
     for i in range(count):
@@ -121,12 +123,12 @@ def naive_scan(now: datetime) -> tuple[int, int]:
         clocks = {p: sla.Clock.from_doc(d) for p, d in (raw.get("deadlines") or {}).items()}
         if sla.fire(clocks, now)[1]:
             due += 1
-            _tick(Case._from_son(raw), now, result)
+            _tick(Case.objects.exclude("history").get(id=raw["_id"]), now, result)
     return read, due
 
 
-def bench_sweep(count: int) -> dict[str, float]:
-    app = create_app(Config, {"MONGODB_URI": os.environ.get("MONGODB_URI"),
+def bench_sweep(count: int, uri: str) -> dict[str, float]:
+    app = create_app(Config, {"MONGODB_URI": uri, "MONGODB_DB": "gridhub_bench_sla",
                               "TESTING": True})
     with app.app_context():
         now = datetime(2026, 11, 27, 10, 30, tzinfo=SH).astimezone(UTC)
@@ -135,11 +137,15 @@ def bench_sweep(count: int) -> dict[str, float]:
         scan_read, scan_due = naive_scan(now)
         scan_s = time.perf_counter() - started
         seed_open_cases(count, 0.01, now)  # the same cases again, nothing fired yet
+        explained = Case._get_collection().find({"next_sla_check_at": {"$lte": now}}).sort(
+            "next_sla_check_at", 1).explain().get("executionStats", {})
         started = time.perf_counter()
         result = sweep(now=now)
         sweep_s = time.perf_counter() - started
         again = sweep(now=now)
+        Case._get_collection().database.client.drop_database("gridhub_bench_sla")
     return {"cases": count, "due": due, "sweep_s": sweep_s, "sweep_read": result.read,
+            "sweep_examined": explained.get("totalDocsExamined", -1),
             "notices": result.notices, "second_run_read": again.read, "scan_s": scan_s,
             "scan_read": scan_read, "scan_due": scan_due}
 
@@ -152,16 +158,18 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, "
-          f"{'MongoDB' if os.environ.get('MONGODB_URI') else 'embedded mongomock'}")
+          f"Python {platform.python_version()}")
     d = bench_deadlines(args.deadlines, args.baseline)
     print(f"deadlines: WorkCalendar.add {d['add_per_s']:,.0f}/s, whole clock "
           f"{d['clock_per_s']:,.0f}/s, naive minute walk {d['naive_per_s']:,.1f}/s "
           f"-> {d['add_per_s'] / d['naive_per_s']:,.0f}x faster "
           f"({d['mismatches']} mismatches in {args.baseline} checked)")
-    s = bench_sweep(args.cases)
+    with database() as (uri, backend):
+        print(f"database: {backend}")
+        s = bench_sweep(args.cases, uri)
     print(f"sweep: {s['cases']:,} open cases, {s['due']:,} due: {s['sweep_s']:.2f} s, read "
-          f"{s['sweep_read']:,} documents, {s['notices']:,} notices; second run read "
+          f"{s['sweep_read']:,} documents (the query examined {s['sweep_examined']:,}), "
+          f"{s['notices']:,} notices; second run read "
           f"{s['second_run_read']}; naive scan {s['scan_s']:.2f} s reading {s['scan_read']:,} "
           f"-> {s['scan_s'] / s['sweep_s']:.1f}x")
     print(json.dumps({**{k: round(v, 3) for k, v in d.items()},

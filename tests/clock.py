@@ -59,4 +59,11 @@ def child_env(base: dict[str, str] | None = None) -> dict[str, str]:
 def clock_free_env() -> dict[str, str]:
     """This process's environment without libfaketime, for programs that cannot start under it
     (redis-server: a jemalloc clash). Redis keeps real time; nothing we test reads its clock."""
-    return {k: v for k, v in os.environ.items() if k not in _FAKETIME_VARS}
+    return clock_free(dict(os.environ))
+
+
+def clock_free(env: dict[str, str]) -> dict[str, str]:
+    """`env` without libfaketime: for a child process that must shut down cleanly when the test
+    stops it (under libfaketime its timed waits at exit — pymongo's monitors, thread joins —
+    never return) and whose clock the test does not rely on."""
+    return {k: v for k, v in env.items() if k not in _FAKETIME_VARS}

@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from tests.clock import child_env
+from tests.clock import clock_free
 
 
 def free_port() -> int:
@@ -29,7 +29,7 @@ def start_run(data_dir, *args: str) -> tuple[subprocess.Popen, str]:
     env.update(GRIDHUB_SLA_SWEEP_SECONDS="1", GRIDHUB_DATA_DIR=str(data_dir))
     process = subprocess.Popen(
         [sys.executable, "-c", "from server.cli import cli; cli()", "run", "--port", str(port),
-         *args], env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+         *args], env=clock_free(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from server.extensions.dbserver import DatabaseServer, free_port
-from tests.clock import child_env, clock_free_env
+from tests.clock import clock_free, clock_free_env
 from tests.e2e.test_embedded_run import call, login
 from tests.processes import wait_ready
 
@@ -25,7 +25,7 @@ def test_requests_get_503_while_the_database_is_down_and_succeed_after_it_restar
     database = DatabaseServer(tmp_path / "data", port=free_port(), env=clock_free_env())
     database.start()
     port, log = free_port(), tmp_path / "api.log"
-    env = child_env({**os.environ, "MONGODB_URI": database.uri, "GRIDHUB_MONGODB_DB": "restart",
+    env = clock_free({**os.environ, "MONGODB_URI": database.uri, "GRIDHUB_MONGODB_DB": "restart",
                      "GRIDHUB_RATE_LIMITS_ENABLED": "false"})
     subprocess.run([GRIDHUB, "seed-demo"], env=env, check=True, capture_output=True, timeout=120)
     api = subprocess.Popen([GRIDHUB, "run", "--port", str(port)], env=env,

@@ -23,7 +23,7 @@ import redis
 from pymongo import MongoClient
 
 from server.extensions.dbserver import free_port
-from tests.clock import child_env
+from tests.clock import clock_free
 from tests.processes import wait_ready
 
 GRIDHUB = str(Path(sys.executable).parent / "gridhub")
@@ -49,7 +49,7 @@ def cluster(database_uri, tmp_path_factory):
     """(two API base URLs, a client on the shared database, its name)."""
     name = f"multi_{os.getpid()}"
     logs = tmp_path_factory.mktemp("multi")
-    env = child_env({**os.environ, "MONGODB_URI": database_uri, "GRIDHUB_MONGODB_DB": name,
+    env = clock_free({**os.environ, "MONGODB_URI": database_uri, "GRIDHUB_MONGODB_DB": name,
                      "CELERY_BROKER_URL": BROKER, "GRIDHUB_RATE_LIMITS_ENABLED": "false"})
     redis.Redis.from_url(BROKER).flushdb()
     subprocess.run([GRIDHUB, "seed-demo"], env=env, check=True, capture_output=True, timeout=120)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from threading import Lock
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -42,9 +44,8 @@ class WorkCalendar:
         self.uncovered_years: set[int] = set()
         self.day_minutes = sum(_minutes(end) - _minutes(start) for start, end in self.office_hours)
         self._spans = [(_minutes(start), _minutes(end)) for start, end in self.office_hours]
-        self._first: date | None = None
-        self._cum: list[float] = [0.0]
-        self._workdays: list[bool] = []
+        self._table: _Table | None = None
+        self._growing = Lock()
 
     # --- days -------------------------------------------------------------------------------
     def covers(self, year: int) -> bool:
@@ -88,21 +89,23 @@ class WorkCalendar:
     def add_working_minutes(self, start: datetime, minutes: float) -> datetime:
         """The moment `minutes` working minutes after `start`; with 0, the next working moment."""
         local = self._local(start)
-        origin = self._index(local)
+        table = self._covering(local.date())
+        origin = self._index(table, local)
         target, limit = origin + minutes, local.date() + timedelta(days=MAX_DAYS)
         if target == origin:  # nothing to add (or too little to register in a float)
-            return start if self.is_working(start) else self._moment(origin, opening=True)
-        while self._cum[-1] < target and self._last_day() < limit:
-            self._extend_to(date(self._last_day().year + 1, 12, 31))
-        if self._cum[-1] < target or (moment := self._moment(target, opening=False)).date() > limit:
+            return start if self.is_working(start) else self._moment(table, origin, opening=True)
+        while table.cum[-1] < target and table.last_day < limit:
+            table = self._covering(date(table.last_day.year + 1, 12, 31))
+        if table.cum[-1] < target or (
+                moment := self._moment(table, target, opening=False)).date() > limit:
             raise CalendarError("the amount reaches beyond the calendar's range")
         return moment
 
     def working_minutes(self, a: datetime, b: datetime) -> float:
         """Working minutes between two moments (negative when b is before a)."""
         a, b = self._local(a), self._local(b)
-        self._cover(min(a.date(), b.date()))  # an earlier year rebuilds the table: first
-        return self._index(b) - self._index(a)
+        table = self._covering(min(a.date(), b.date()), max(a.date(), b.date()))
+        return self._index(table, b) - self._index(table, a)
 
     def working_between(self, a: datetime, b: datetime, unit: str = "wh") -> float:
         """Working time between two moments in `wh` or `wd`."""
@@ -114,38 +117,51 @@ class WorkCalendar:
         raise CalendarError(f"working time is measured in wh or wd, not {unit!r}")
 
     # --- internals --------------------------------------------------------------------------
-    # Working time is read off a table: `_cum[i]` is the number of working minutes from the
+    # Working time is read off a table: `cum[i]` is the number of working minutes from the
     # table's first day up to the start of day i. A moment's index is its day's entry plus the
     # office minutes already past that day; adding x working minutes is finding the moment
     # whose index is larger by x (a bisection). The table grows a year at a time, on demand.
+    # One calendar is shared by the threads of a process: a table is immutable once built, a
+    # larger one is built under a lock and swapped in whole, and each call reads one table.
     def _local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
             raise CalendarError("naive datetime: times must carry an offset")
         return moment.astimezone(self.tz)
 
-    def _cover(self, day: date) -> int:
-        """Make the table reach `day`; return the day's position in it."""
-        if self._first is None or day < self._first:
-            first = date(day.year, 1, 1)
-            last = self._first + timedelta(days=len(self._cum) - 2) if self._first else first
-            self._first, self._cum, self._workdays = first, [0.0], []
-            self._extend_to(max(last, date(day.year, 12, 31)))
-        elif (day - self._first).days >= len(self._workdays):
-            self._extend_to(date(day.year, 12, 31))
-        return (day - self._first).days
+    def _covering(self, first: date, last: date | None = None) -> _Table:
+        """A table that reaches from `first` to `last` (default: `first`), whole years."""
+        last = last or first
+        table = self._table
+        if table is not None and table.first <= first and last <= table.last_day:
+            return table
+        with self._growing:
+            table = self._table  # another thread may have grown it meanwhile
+            if table is not None and table.first <= first and last <= table.last_day:
+                return table
+            start = date(first.year, 1, 1)
+            end = date(last.year, 12, 31)
+            if table is not None:
+                start, end = min(start, table.first), max(end, table.last_day)
+            self._table = table = self._build(start, end, reuse=table)
+            return table
 
-    def _extend_to(self, last: date) -> None:
-        day = self._first + timedelta(days=len(self._workdays))
+    def _build(self, first: date, last: date, reuse: _Table | None) -> _Table:
+        if reuse is not None and reuse.first == first:  # growing forward keeps the known days
+            workdays, cum = list(reuse.workdays), list(reuse.cum)
+        else:
+            workdays, cum = [], [0.0]
+        day = first + timedelta(days=len(workdays))
         while day <= last:
             working = self.is_workday(day)
-            self._workdays.append(working)
-            self._cum.append(self._cum[-1] + (self.day_minutes if working else 0))
+            workdays.append(working)
+            cum.append(cum[-1] + (self.day_minutes if working else 0))
             day += timedelta(days=1)
+        return _Table(first, tuple(cum), tuple(workdays))
 
-    def _index(self, local: datetime) -> float:
-        i = self._cover(local.date())
-        index = self._cum[i]
-        if self._workdays[i]:
+    def _index(self, table: _Table, local: datetime) -> float:
+        i = (local.date() - table.first).days
+        index = table.cum[i]
+        if table.workdays[i]:
             clock = (local.hour * 60 + local.minute + local.second / 60
                      + local.microsecond / 60_000_000)
             for lo, hi in self._spans:
@@ -154,21 +170,31 @@ class WorkCalendar:
                 index += min(clock, hi) - lo
         return index
 
-    def _last_day(self) -> date:
-        return self._first + timedelta(days=len(self._workdays) - 1)
-
-    def _moment(self, index: float, *, opening: bool) -> datetime:
+    def _moment(self, table: _Table, index: float, *, opening: bool) -> datetime:
         """The first moment with this index: at an opening (when counting starts there) or at
         the end of the minute that reaches it (so that 3 h from 09:00 is 12:00, not 13:30)."""
-        i = (bisect_right(self._cum, index) if opening else bisect_left(self._cum, index)) - 1
-        offset = index - self._cum[i]
-        day = self._first + timedelta(days=i)
+        i = (bisect_right(table.cum, index) if opening else bisect_left(table.cum, index)) - 1
+        offset = index - table.cum[i]
+        day = table.first + timedelta(days=i)
         for lo, hi in self._spans:
             if offset < hi - lo or (not opening and offset <= hi - lo):
                 return datetime(day.year, day.month, day.day, tzinfo=self.tz) + timedelta(
                     minutes=lo + offset)
             offset -= hi - lo
         raise AssertionError("unreachable: a working day holds day_minutes")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Working days from `first`, and the working minutes before each (never changed)."""
+
+    first: date
+    cum: tuple[float, ...]
+    workdays: tuple[bool, ...]
+
+    @property
+    def last_day(self) -> date:
+        return self.first + timedelta(days=len(self.workdays) - 1)
 
 
 def _minutes(clock: time) -> int:

@@ -159,3 +159,43 @@ def test_working_time_across_years_reads_the_same_whichever_year_is_asked_first(
     later_first.working_minutes(b, b)
     assert later_first.working_minutes(a, b) == earlier_first.working_minutes(a, b) == 30 + 420 + 60
     assert earlier_first.working_minutes(a, at(2027, 1, 4, 9, 30)) > 0
+
+
+def test_one_calendar_shared_by_threads_gives_every_reader_the_right_working_time():
+    """Readers of one cached calendar, each forcing the year tables to grow or be rebuilt
+    (an earlier year, a later one), must all see the figures a calendar of their own gives."""
+    import sys
+    import threading
+
+    spans = [(at(year, 3, 2, 9), at(year, 3, 6, 17, 30)) for year in range(2010, 2027)]
+    expected = [WorkCalendar().working_minutes(a, b) for a, b in spans]
+    ends = [WorkCalendar().add_working_minutes(a, x) for (a, _), x in zip(spans, expected, strict=True)]
+    wrong: list[object] = []
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for round_ in range(6):
+            shared = WorkCalendar()
+            barrier = threading.Barrier(8)
+
+            def read(offset: int, shared: WorkCalendar = shared, barrier=barrier) -> None:
+                barrier.wait()
+                order = list(range(len(spans)))[offset::2] + list(range(len(spans)))[::-1]
+                for i in order:
+                    try:
+                        got = shared.working_minutes(*spans[i])
+                        back = shared.add_working_minutes(spans[i][0], expected[i])
+                    except Exception as exc:  # noqa: BLE001 - an IndexError is the defect
+                        wrong.append(exc)
+                        continue
+                    if got != expected[i] or back != ends[i]:
+                        wrong.append((spans[i], got, back))
+
+            threads = [threading.Thread(target=read, args=((n + round_) % 2,)) for n in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert wrong == []

@@ -5,13 +5,17 @@ range query, never a scan), resume the suspensions that are over, and record eac
 Each case is written with one conditional update on its version, so two sweeps racing over
 the same case (two workers, a re-run) give each notice once: the loser's update matches
 nothing and the next run finds nothing due.
+
+Each case is isolated (Netflix Dispatch's `case/scheduled.py`): one that cannot be processed
+is logged, counted and its next look moved `RETRY_FAILED_AFTER` ahead, so it neither stops
+the pass nor comes first again on the next one while the others wait behind it.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from server.cases import events, service, timers
@@ -22,6 +26,7 @@ from workflows.case_machine import STATE_LABELS, State
 
 log = logging.getLogger(__name__)
 LEVEL_NAMES = {1: "街镇", 2: "县级"}
+RETRY_FAILED_AFTER = timedelta(minutes=30)
 
 
 @dataclass
@@ -30,6 +35,7 @@ class SweepResult:
     notices: int = 0
     resumed: int = 0
     conflicts: int = 0  # cases another writer changed meanwhile (the next run looks again)
+    failed: int = 0  # cases that could not be processed (logged; looked at again later)
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -43,8 +49,14 @@ def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
         "next_sla_check_at").batch_size(batch_size)
     for case in due:
         result.read += 1
-        _tick(case, now, result)
-    if result.notices or result.resumed:
+        try:
+            _tick(case, now, result)
+        except Exception:  # one bad case must not stop the others' cards and escalations
+            result.failed += 1
+            log.exception("SLA sweep failed on case %s (%s); next look in %s",
+                          case.code, case.id, RETRY_FAILED_AFTER)
+            Case.objects(id=case.id).update_one(set__next_sla_check_at=now + RETRY_FAILED_AFTER)
+    if result.notices or result.resumed or result.failed:
         log.info("SLA sweep: %s", result.as_dict())
     return result
 

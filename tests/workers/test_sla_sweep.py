@@ -8,7 +8,7 @@ import time_machine
 
 from notifications.tasks import sla_sweep
 from server.cases.models import Case
-from server.supervision.sweep import sweep
+from server.supervision.sweep import RETRY_FAILED_AFTER, sweep
 from tests.celery_worker import wait_for
 from tests.clock import at
 
@@ -87,3 +87,18 @@ def test_the_sweep_reads_only_the_cases_that_are_due(case_in, hotline_county):
         case_in("closed")
     assert sweep(now=at(2026, 11, 23, 11)).read == 0
     assert sweep(now=at(2026, 11, 27, 10, 1)).read == 1
+
+
+def test_a_case_the_sweep_cannot_process_does_not_stop_the_others(case_in, hotline_county,
+                                                                   caplog):
+    with time_machine.travel(at(2026, 11, 23, 10), tick=False):
+        poisoned, *good = [case_in("in_progress") for _ in range(3)]
+    # A damaged clock that sorts first: every pass would meet it before the others.
+    Case.objects(id=poisoned["id"]).update_one(set__deadlines={"handle": {"limit": "broken"}},
+                                               set__next_sla_check_at=at(2026, 11, 20, 10))
+    late = at(2026, 11, 27, 10, 1)
+    result = sweep(now=late)
+    assert (result.read, result.failed, result.notices) == (3, 1, 2)
+    assert all(sla_history(case["id"]) == [("sla.warning", "handle", 0)] for case in good)
+    assert Case.objects.get(id=poisoned["id"]).next_sla_check_at == late + RETRY_FAILED_AFTER
+    assert poisoned["code"] in caplog.text

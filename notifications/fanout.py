@@ -17,11 +17,11 @@ from pymongo.errors import DuplicateKeyError
 from notifications import recipients, rules
 from notifications.channels.registry import enabled as enabled_channels
 from server.auth.models import User
-from server.cases import timers
 from server.cases.models import Case
 from server.catalog import service as catalog
 from server.inbox import devices
 from server.inbox.models import Notification
+from server.timeutil import moment_label
 from server.webhooks import service as webhooks
 from workflows.visibility import public_entry
 
@@ -31,7 +31,7 @@ def _deadline(case: Case, entry: dict[str, Any]) -> str | None:
     if moment is None:
         handle = (case.deadlines or {}).get("handle") or {}
         moment = handle.get("deadline") if handle.get("ended_at") is None else None
-    return timers.moment_label(moment) if moment is not None else None
+    return moment_label(moment) if moment is not None else None
 
 
 @dataclass

@@ -12,8 +12,9 @@ from flask.json.provider import DefaultJSONProvider
 
 from server.config import Config, ConfigError, TestConfig, from_env
 from server.errors import UnsupportedMediaType
-from server.extensions.api import SHANGHAI, init_api
+from server.extensions.api import init_api
 from server.extensions.db import init_db, ping
+from server.timeutil import SHANGHAI
 
 JSON_BODY = ("application/json",)
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""The case workflow of DESIGN §4: states, actions and the transition table, as data.
+"""The case workflow's rules (DESIGN §4): who may take which action on a case now, and what
+the action does. The table they read is `case_table`; the entries they write, `history`.
 
 Pure domain logic: no Flask, no database. The service layer turns a stored case into a
 `CaseSnapshot`, calls `apply`, and writes the returned `Outcome` in one atomic update.
@@ -6,161 +7,36 @@ Pure domain logic: no Flask, no database. The service layer turns a stored case 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from workflows.case_effects import EFFECTS
+from workflows.case_table import (
+    ACTIONS,
+    FINAL_STATES,
+    OPEN_STATES,
+    PRIORITIES,
+    RATINGS,
+    RELATION_REFUSALS,
+    REPORT_SOURCES,
+    ROLES,
+    STAFF_ROLES,
+    STATE_LABELS,
+    ActionSpec,
+    Relation,
+    State,
+)
+from workflows.history import SYSTEM, Actor, entry, note_visibility
 
-
-class State(StrEnum):
-    REPORTED = "reported"
-    ACCEPTED = "accepted"
-    DISPATCHED = "dispatched"
-    IN_PROGRESS = "in_progress"
-    HANDLED = "handled"
-    CLOSED = "closed"
-    SUSPENDED = "suspended"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    MERGED = "merged"
-
-
-STATE_LABELS: Mapping[State, str] = {
-    State.REPORTED: "待受理",
-    State.ACCEPTED: "已立案",
-    State.DISPATCHED: "已派遣",
-    State.IN_PROGRESS: "处置中",
-    State.HANDLED: "已处置",
-    State.CLOSED: "已结案",
-    State.SUSPENDED: "已挂起",
-    State.REJECTED: "不予受理",
-    State.CANCELLED: "已撤销",
-    State.MERGED: "已并案",
-}
-
-FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.CANCELLED, State.MERGED})
-OPEN_STATES = frozenset(State) - FINAL_STATES
-
-# `admin` administers one county; `platform_admin` the whole platform (every county, the shared
-# catalogue, sister apps) and is bound to no node.
-ROLES = ("grid_worker", "resident", "dispatcher", "handler", "supervisor", "admin", "platform_admin")
-STAFF_ROLES = frozenset(ROLES) - {"resident"}
-NOTE_VISIBILITIES = ("internal", "public")
-PRIORITIES = ("normal", "urgent")
-RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
-
-
-class Relation(StrEnum):
-    """How an actor must stand to the case, beyond holding a role."""
-
-    REPORTER = "reporter"
-    DEPARTMENT = "department"
-    GRID = "grid"
-
-
-RELATION_REFUSALS: Mapping[Relation, tuple[str, str]] = {
-    Relation.REPORTER: ("not_reporter", "只有上报人本人可以执行此操作"),
-    Relation.DEPARTMENT: ("not_department", "只有承办部门的处置人员可以执行此操作"),
-    Relation.GRID: ("not_grid_worker_of_grid", "只有案件所在网格的网格员可以执行此操作"),
-}
-
-
-@dataclass(frozen=True)
-class Permit:
-    """One way to be allowed an action: a role (None = any role) and an optional relation."""
-
-    role: str | None
-    relation: Relation | None = None
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    name: str
-    label: str
-    sources: frozenset[State]
-    target: State | None  # None: the state does not change (or, for resume, the one it left)
-    permits: tuple[Permit, ...]
-    required: tuple[str, ...] = ()
-    one_of: tuple[str, ...] = ()  # at least one of these must be present
-    optional: tuple[str, ...] = ()
-    # What the reporter (and anyone outside the back office) may read of an entry of this
-    # action: whether it shows at all, and which payload fields are written for them.
-    reporter_facing: bool = True
-    public_fields: tuple[str, ...] = ()
-
-    @property
-    def fields(self) -> frozenset[str]:
-        return frozenset(("note", "note_visibility", *self.required, *self.one_of, *self.optional))
-
-
-def _permits(*roles: str, relation: Relation | None = None) -> tuple[Permit, ...]:
-    return tuple(Permit(role, relation) for role in roles)
-
-
-_OPEN = OPEN_STATES
-_DISPATCHER = _permits("dispatcher")
-_SUPERVISOR = _permits("supervisor")
-_HANDLER = _permits("handler", relation=Relation.DEPARTMENT)
-_VERIFIERS = (Permit("grid_worker", Relation.GRID), *_permits("dispatcher", "supervisor"))
-_SUSPENDERS = _permits("supervisor", "dispatcher")
-
-ACTIONS: Mapping[str, ActionSpec] = {
-    spec.name: spec
-    for spec in (
-        ActionSpec("accept", "受理立案", frozenset({State.REPORTED}), State.ACCEPTED, _DISPATCHER,
-                   optional=("category", "priority")),
-        ActionSpec("reject", "不予受理", frozenset({State.REPORTED}), State.REJECTED, _DISPATCHER,
-                   required=("reason",), public_fields=("reason",)),
-        ActionSpec("cancel", "撤销", frozenset({State.REPORTED}), State.CANCELLED,
-                   (Permit(None, Relation.REPORTER),)),
-        ActionSpec("merge", "并案", frozenset({State.REPORTED, State.ACCEPTED}), State.MERGED,
-                   _DISPATCHER, required=("primary",)),
-        ActionSpec("self_handle", "自行处置", frozenset({State.REPORTED}), State.HANDLED,
-                   (Permit("grid_worker", Relation.REPORTER),), required=("result",),
-                   optional=("attachments",), public_fields=("result", "attachments")),
-        ActionSpec("dispatch", "派遣", frozenset({State.ACCEPTED}), State.DISPATCHED, _DISPATCHER,
-                   required=("department",), optional=("assignee",), public_fields=("department",)),
-        ActionSpec("redispatch", "改派", frozenset({State.DISPATCHED}), State.DISPATCHED,
-                   _DISPATCHER, required=("department",), optional=("assignee",),
-                   public_fields=("department",)),
-        ActionSpec("sign", "签收", frozenset({State.DISPATCHED}), State.IN_PROGRESS, _HANDLER),
-        ActionSpec("return", "退回", frozenset({State.DISPATCHED, State.IN_PROGRESS}),
-                   State.ACCEPTED, _HANDLER, required=("reason",)),
-        ActionSpec("request_extension", "延期申请", frozenset({State.IN_PROGRESS}), None, _HANDLER,
-                   required=("reason",), one_of=("until", "duration_wd"), reporter_facing=False),
-        ActionSpec("approve_extension", "批准延期", frozenset({State.IN_PROGRESS}), None,
-                   _SUPERVISOR, reporter_facing=False),
-        ActionSpec("deny_extension", "驳回延期", frozenset({State.IN_PROGRESS}), None, _SUPERVISOR,
-                   reporter_facing=False),
-        ActionSpec("suspend", "挂起", frozenset({State.DISPATCHED, State.IN_PROGRESS}),
-                   State.SUSPENDED, _SUSPENDERS, required=("reason",),
-                   one_of=("until", "duration_wd")),  # never open-ended: the clock is paused
-        ActionSpec("resume", "恢复", frozenset({State.SUSPENDED}), None,
-                   (*_SUSPENDERS, Permit("system"))),
-        ActionSpec("supervise", "督办", _OPEN, None, _SUPERVISOR, optional=("level",),
-                   reporter_facing=False),
-        ActionSpec("handle", "处置反馈", frozenset({State.IN_PROGRESS}), State.HANDLED, _HANDLER,
-                   required=("result",), optional=("attachments",),
-                   public_fields=("result", "attachments")),
-        ActionSpec("verify_pass", "核查通过", frozenset({State.HANDLED}), State.CLOSED, _VERIFIERS),
-        ActionSpec("verify_fail", "核查不通过", frozenset({State.HANDLED}), State.IN_PROGRESS,
-                   _VERIFIERS, required=("reason",)),
-        ActionSpec("evaluate", "评价", frozenset({State.CLOSED}), None,
-                   (Permit(None, Relation.REPORTER),), required=("rating",),
-                   public_fields=("rating",)),
-        ActionSpec("reopen", "重办", frozenset({State.CLOSED}), State.DISPATCHED, _SUPERVISOR,
-                   required=("reason",), optional=("department", "assignee")),
-    )
-}
-
-# Who may file a case, and the `source` the case then records. Sister-app clients (source
-# `client`) report through their `cases:write` scope, which the identity layer grants.
-# role -> the source a case reported by it records; "client" is the role of a sister app's token
-REPORT_SOURCES: Mapping[str, str] = {"grid_worker": "grid_worker", "resident": "resident",
-                                     "client": "client"}
+__all__ = [  # the table and the history's types are read through the machine too
+    "ACTIONS", "FINAL_STATES", "OPEN_STATES", "PRIORITIES", "RATINGS", "REPORT_SOURCES", "ROLES",
+    "STAFF_ROLES", "STATE_LABELS", "SYSTEM", "Actor", "ActionSpec", "State", "note_visibility",
+    "Policy", "CaseSnapshot", "Outcome", "WorkflowError", "InvalidTransition", "Forbidden",
+    "PayloadError", "allowed_actions", "check_role", "apply", "report_source", "report_entry",
+    "describe", "ActionView",
+]
 
 
 @dataclass(frozen=True)
@@ -170,16 +46,9 @@ class Policy:
     evaluation_window: timedelta = timedelta(days=7)
     reopen_window: timedelta = timedelta(days=30)
 
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: `key` is `user:<id>`, `client:<id>` or `system`; `org` a region or department code."""
-
-    key: str
-    roles: frozenset[str]
-    name: str = ""
-    org: str | None = None
-    grids: frozenset[str] = frozenset()
+    def evaluation_until(self, closed_at: datetime | None) -> datetime | None:
+        """The end of the reporter's window to evaluate a case closed at `closed_at`."""
+        return closed_at + self.evaluation_window if closed_at is not None else None
 
 
 @dataclass(frozen=True)
@@ -267,13 +136,13 @@ def _guard(spec: ActionSpec, case: CaseSnapshot, now: datetime, policy: Policy) 
     if name == "evaluate":
         if case.evaluated:
             raise InvalidTransition("该案件已评价", reason="already_evaluated")
-        _within(case.closed_at, policy.evaluation_window, now, "评价期限已过")
+        _within(policy.evaluation_until(case.closed_at), now, "评价期限已过")
     if name == "reopen":
-        _within(case.closed_at, policy.reopen_window, now, "重办期限已过")
+        _within(case.closed_at and case.closed_at + policy.reopen_window, now, "重办期限已过")
 
 
-def _within(closed_at: datetime | None, window: timedelta, now: datetime, message: str) -> None:
-    if closed_at is None or now - closed_at > window:
+def _within(until: datetime | None, now: datetime, message: str) -> None:
+    if until is None or now > until:
         raise InvalidTransition(message, reason="window_closed")
 
 
@@ -324,9 +193,16 @@ def check_role(action: str, actor: Actor) -> None:
         raise Forbidden(f"当前角色无权执行“{spec.label}”", why="role_not_allowed")
 
 
+Resolver = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+
+
 def apply(case: CaseSnapshot, action: str, actor: Actor, payload: Mapping[str, Any], *,
-          now: datetime, policy: Policy = Policy()) -> Outcome:
+          now: datetime, policy: Policy = Policy(), resolve: Resolver | None = None) -> Outcome:
     """Apply an action for an actor to a case; return the outcome or raise a WorkflowError.
+
+    `resolve`, once every check has passed, turns what the payload gives relative to the
+    calendar (`duration_wd`) into absolute times (`until`); the effects and the history entry
+    read the resolved payload — one direction, nothing patched in afterwards.
 
     Checks run in this order: known action, role and relation (403), source state (409),
     guards (409), payload (422) — so a caller without the right never learns the state.
@@ -345,29 +221,15 @@ def apply(case: CaseSnapshot, action: str, actor: Actor, payload: Mapping[str, A
     if action == "reopen" and not (case.department or payload.get("department")):
         raise PayloadError("操作参数有误", errors={"department": ["案件无承办部门，重办须指定部门"]})
 
+    if resolve is not None:
+        payload = {**payload, **resolve(payload)}
     to_state = spec.target or (case.suspended_from if action == "resume" else case.status)
     set_fields, inc_fields = EFFECTS[action](case, actor, payload, now)
-    entry = {
-        "seq": case.last_seq + 1,
-        "action": action,
-        "from": case.status.value,
-        "to": to_state.value,
-        "actor": {"key": actor.key, "name": actor.name, "roles": sorted(actor.roles)},
-        "note": payload.get("note"),
-        "note_visibility": note_visibility(actor, payload.get("note_visibility")),
-        "payload": {k: v for k, v in payload.items()
-                    if k not in ("note", "note_visibility") and v is not None},
-        "at": now,
-    }
-    return Outcome(to_state, set_fields, inc_fields, entry)
-
-
-def note_visibility(actor: Actor, asked: str | None) -> str:
-    """Who may read an entry's note: staff's notes are internal unless they mark one public
-    (written for the reporter); a resident's or a sister app's own note is public."""
-    if asked in NOTE_VISIBILITIES:
-        return asked
-    return "internal" if actor.roles & STAFF_ROLES or "system" in actor.roles else "public"
+    made = entry(seq=case.last_seq + 1, action=action, before=case.status.value,
+                 after=to_state.value, actor=actor, at=now, note=payload.get("note"),
+                 visibility=payload.get("note_visibility"),
+                 payload={k: v for k, v in payload.items() if k not in ("note", "note_visibility")})
+    return Outcome(to_state, set_fields, inc_fields, made)
 
 
 def report_source(actor: Actor) -> str:
@@ -380,17 +242,8 @@ def report_source(actor: Actor) -> str:
 
 def report_entry(actor: Actor, *, now: datetime, note: str | None = None) -> dict[str, Any]:
     """The first history entry of a case, written with the case itself."""
-    return {
-        "seq": 1,
-        "action": "report",
-        "from": None,
-        "to": State.REPORTED.value,
-        "actor": {"key": actor.key, "name": actor.name, "roles": sorted(actor.roles)},
-        "note": note,
-        "note_visibility": note_visibility(actor, None),
-        "payload": {},
-        "at": now,
-    }
+    return entry(seq=1, action="report", before=None, after=State.REPORTED.value, actor=actor,
+                 at=now, note=note)
 
 
 @dataclass(frozen=True)

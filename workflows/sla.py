@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from workflows.calendar import WorkCalendar
@@ -26,6 +26,7 @@ from workflows.sla_policy import (
     Profile,
     SlaError,
 )
+from workflows.timeutil import aware
 
 # The notices a clock gives, in the order they fall due: (level key, event type, escalation).
 NOTICES = (("warning", "sla.warning", 0), ("overdue", "sla.overdue", 0),
@@ -93,11 +94,6 @@ class Clock:
         return cls(phase=doc["phase"], limit=Limit(**doc["limit"]), round=doc.get("round", 1),
                    suspended_wm=doc.get("suspended_wm", 0.0), on_time=doc.get("on_time"),
                    fired=tuple(doc.get("fired", ())), **times)
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """Datetimes read back from MongoDB are naive UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _shift(moment: datetime, minutes: float, working: bool, cal: WorkCalendar) -> datetime:

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from workflows.calendar import UNITS, WorkCalendar
+from workflows.case_table import PRIORITIES
 
 PHASES = ("accept", "dispatch", "sign", "handle", "verify")
 PHASE_LABELS: Mapping[str, str] = {
     "accept": "受理", "dispatch": "派遣", "sign": "签收", "handle": "处置", "verify": "核查"}
-PRIORITIES = ("normal", "urgent")
 ANY = "*"
 
 MAX_MINUTES = 366 * 24 * 60  # no single limit or offset spans more than a year

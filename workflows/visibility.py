@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from workflows.case_machine import ACTIONS
+from workflows.case_table import ACTIONS
 
 # History entries that are not workflow actions, and whether the reporter sees them.
 EVENT_REPORTER_FACING: Mapping[str, bool] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mongoengine import DateTimeField, DictField, Document, IntField, StringField
 
-from server.auth.models import utcnow
+from server.timeutil import now_utc
 
 
 class AppendOnly(Exception):
@@ -12,7 +12,7 @@ class AppendOnly(Exception):
 
 
 class AuditEntry(Document):
-    at = DateTimeField(required=True, default=utcnow)
+    at = DateTimeField(required=True, default=now_utc)
     actor = StringField()  # "user:<id>", "client:<id>", or None for an anonymous caller
     client = StringField()  # the sister app acting (client principals)
     county = StringField()  # the acting staff member's county: what a county's admin may read

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from mongoengine import (
     BooleanField,
     DateTimeField,
@@ -15,11 +13,8 @@ from mongoengine import (
 )
 
 from server.pii import SealedValue
-from workflows.case_machine import ROLES
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from server.timeutil import now_utc
+from workflows.case_table import ROLES
 
 
 class User(Document):
@@ -43,7 +38,7 @@ class User(Document):
     # Bumped by every change of what a token asserts (role, node, grids, state, password): a
     # token carrying an older version is refused at once (`tv` claim).
     token_version = IntField(default=0)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=now_utc)
 
     meta = {"collection": "users", "indexes": [
         "org", "role", "phone_digest",
@@ -61,7 +56,7 @@ class SigningKey(Document):
     private_pem = StringField(required=True)
     public_jwk = DictField(required=True)
     active = BooleanField(default=True)  # false once retired by a rotation
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=now_utc)
     retired_at = DateTimeField()  # still published and honoured until its tokens expired
 
     meta = {"collection": "signing_keys", "indexes": [("active", "-created_at")]}
@@ -74,7 +69,7 @@ class LoginThrottle(Document):
     username = StringField(primary_key=True)  # "<lower-cased username>|<source address>"
     failures = IntField(default=0)
     locked_until = DateTimeField()
-    updated_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=now_utc)
 
     meta = {"collection": "login_throttle"}
 
@@ -87,7 +82,7 @@ class RefreshToken(Document):
     family = StringField(required=True)
     subject = StringField(required=True)  # "user:<id>"
     scope = StringField(default="")
-    created_at = DateTimeField(required=True, default=utcnow)
+    created_at = DateTimeField(required=True, default=now_utc)
     expires_at = DateTimeField(required=True)
     spent_at = DateTimeField()
     revoked_at = DateTimeField()
@@ -123,7 +118,7 @@ class Client(Document):
     api_key_hash = StringField()
     active = BooleanField(default=True)
     created_by = StringField()
-    created_at = DateTimeField(required=True, default=utcnow)
+    created_at = DateTimeField(required=True, default=now_utc)
 
     meta = {"collection": "clients",
             "indexes": [{"fields": ["api_key_hash"], "unique": True, "sparse": True}]}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from server.auth.principals import Principal
 from server.errors import Forbidden
-from workflows.case_machine import ROLES
+from workflows.case_table import ROLES
 
 ANY_ROLE = frozenset(ROLES)
 ADMINS = ("admin", "platform_admin")

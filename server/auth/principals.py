@@ -9,7 +9,7 @@ from flask import current_app, request
 
 from server.auth.tokens import verify_access_token
 from server.errors import Unauthorized
-from workflows.case_machine import Actor
+from workflows.history import Actor
 
 
 @dataclass(frozen=True)

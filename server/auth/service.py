@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import has_request_context, request
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from server.audit.service import record
 from server.auth import identity
@@ -18,18 +19,13 @@ from server.auth.passwords import verify_password
 from server.auth.principals import county_of, user_claims
 from server.auth.tokens import issue_access_token
 from server.errors import GridhubError, ServiceUnavailable, Unauthorized
+from server.timeutil import aware, now_utc
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 REFRESH_TTL = timedelta(days=30)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _hash(token: str) -> str:
@@ -43,7 +39,7 @@ def _tokens(user: User, *, family: str | None = None) -> dict[str, Any]:
     access, ttl = issue_access_token(subject=f"user:{user.id}", claims=claims)
     refresh = secrets.token_urlsafe(32)
     RefreshToken(token_hash=_hash(refresh), family=family, subject=f"user:{user.id}",
-                 expires_at=_now() + REFRESH_TTL).save()
+                 expires_at=now_utc() + REFRESH_TTL).save()
     return {"access_token": access, "token_type": "Bearer", "expires_in": ttl,
             "refresh_token": refresh, "scope": ""}
 
@@ -59,16 +55,27 @@ def _attempt(key: str) -> bool:
     """Count an attempt before the password is checked — atomically, so that parallel guesses
     cannot all pass a check made before any of them failed. True when it may go on: at most
     MAX_FAILURES attempts per lock period are ever checked."""
-    now = _now()
+    now = now_utc()
     collection = LoginThrottle._get_collection()
     collection.update_one(  # a lock that has run out, or a count gone quiet, starts afresh
         {"_id": key, "$or": [{"locked_until": {"$lte": now}},
                              {"locked_until": None, "updated_at": {"$lte": now - LOCKOUT}}]},
         {"$set": {"failures": 0}, "$unset": {"locked_until": ""}})
-    raw = collection.find_one_and_update(
-        {"_id": key}, {"$inc": {"failures": 1}, "$set": {"updated_at": now}},
-        upsert=True, return_document=ReturnDocument.AFTER)
-    locked = _aware(raw.get("locked_until"))
+    raw = None
+    # Two concurrent upserts of a new key: MongoDB may refuse one (duplicate key), SecantusDB
+    # may answer one with no document (docs/DATABASE.md, #11); either is retried.
+    for _ in range(3):
+        try:
+            raw = collection.find_one_and_update(
+                {"_id": key}, {"$inc": {"failures": 1}, "$set": {"updated_at": now}},
+                upsert=True, return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:
+            raw = None
+        if raw is not None:
+            break
+    if raw is None:  # could not count the attempt: it is not checked
+        return False
+    locked = aware(raw.get("locked_until"))
     return raw["failures"] <= MAX_FAILURES and not (locked is not None and locked > now)
 
 
@@ -78,7 +85,7 @@ def _fail(key: str) -> bool:
     raw = collection.find_one({"_id": key}, projection={"failures": True})
     if raw is None or raw["failures"] < MAX_FAILURES:
         return False
-    collection.update_one({"_id": key}, {"$set": {"locked_until": _now() + LOCKOUT}})
+    collection.update_one({"_id": key}, {"$set": {"locked_until": now_utc() + LOCKOUT}})
     return True
 
 
@@ -107,9 +114,9 @@ def password_grant(*, username: str, password: str) -> dict[str, Any]:
 
 def refresh_grant(*, refresh_token: str) -> dict[str, Any]:
     """Spend a refresh token for new tokens; a spent one presented again revokes its family."""
-    now = _now()
+    now = now_utc()
     stored = RefreshToken.objects(token_hash=_hash(refresh_token)).first()
-    if stored is None or stored.revoked_at is not None or _aware(stored.expires_at) <= now:
+    if stored is None or stored.revoked_at is not None or aware(stored.expires_at) <= now:
         record("auth.refresh", result="failure", status=401, reason="invalid_grant")
         raise Unauthorized("刷新令牌无效或已过期", reason="invalid_grant")
     spent = RefreshToken.objects(id=stored.id, spent_at=None, revoked_at=None).update_one(set__spent_at=now)
@@ -130,7 +137,7 @@ def refresh_grant(*, refresh_token: str) -> dict[str, Any]:
 def end_sessions(*, user_id: str) -> int:
     """Revoke every refresh family of a user (password, role, node or state changed)."""
     return RefreshToken.objects(subject=f"user:{user_id}", revoked_at=None).update(
-        set__revoked_at=_now())
+        set__revoked_at=now_utc())
 
 
 def logout(*, claims: dict[str, Any]) -> None:
@@ -140,7 +147,8 @@ def logout(*, claims: dict[str, Any]) -> None:
         {"$setOnInsert": {"expires_at": datetime.fromtimestamp(claims["exp"], UTC)}}, upsert=True)
     revoked = 0
     if claims.get("sid"):
-        revoked = RefreshToken.objects(family=claims["sid"], revoked_at=None).update(set__revoked_at=_now())
+        revoked = RefreshToken.objects(family=claims["sid"], revoked_at=None).update(
+            set__revoked_at=now_utc())
     record("auth.logout", result="success", actor=str(claims["sub"]), status=204,
            target=f"family:{claims.get('sid')}", refresh_revoked=revoked)
 

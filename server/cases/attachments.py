@@ -16,8 +16,8 @@ from mongoengine import DateTimeField, Document, IntField, ObjectIdField, String
 from mongoengine.connection import get_db
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from server.auth.models import utcnow
 from server.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
+from server.timeutil import now_utc
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_PER_CASE = 9
@@ -40,7 +40,7 @@ class Attachment(Document):
     sha256 = StringField(required=True)
     file_id = ObjectIdField(required=True)
     thumbnail_id = ObjectIdField(required=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=now_utc)
 
     meta = {"collection": "attachments", "indexes": ["case", ("owner", "case")]}
 

@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from server.cases.models import Case
 from server.catalog.models import Category
-from workflows.case_machine import OPEN_STATES
+from workflows.case_table import OPEN_STATES
 
 OPEN = [state.value for state in OPEN_STATES]
 

@@ -14,8 +14,8 @@ from mongoengine import (
     StringField,
 )
 
-from server.auth.models import utcnow
-from workflows.case_machine import PRIORITIES, State
+from server.timeutil import now_utc
+from workflows.case_table import PRIORITIES, State
 
 
 class Case(Document):
@@ -84,9 +84,9 @@ class Case(Document):
     # "<principal key>|<Idempotency-Key>", and a hash of the body it was first sent with.
     idempotency_key = StringField()
     idempotency_hash = StringField()
-    created_at = DateTimeField(required=True, default=utcnow)
+    created_at = DateTimeField(required=True, default=now_utc)
     created_day = StringField()  # "YYYY-MM-DD" in Asia/Shanghai, for indicators by day
-    updated_at = DateTimeField(required=True, default=utcnow)
+    updated_at = DateTimeField(required=True, default=now_utc)
 
     # Data scope keys (server/cases/scope.py): region path, "dept:<department>", reporter.
     scope = ListField(StringField())

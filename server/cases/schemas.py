@@ -8,7 +8,7 @@ from server import pii
 from server.cases import timers
 from server.extensions.api import LocalDateTime, Schema, object_id_field
 from server.grids.coords import SYSTEMS
-from workflows.case_machine import (
+from workflows.case_table import (
     ACTIONS,
     NOTE_VISIBILITIES,
     PRIORITIES,

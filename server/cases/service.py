@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from flask import current_app
 from mongoengine import Q
 from mongoengine.errors import NotUniqueError
 from pymongo import ReturnDocument
@@ -20,15 +17,15 @@ from pymongo.errors import DuplicateKeyError
 from server import pii
 from server.auth.models import User
 from server.auth.principals import Principal
-from server.cases import attachments, duplicates, events, timers
+from server.cases import attachments, duplicates, events, history, timers
 from server.cases.models import Case, Counter
 from server.cases.reading import get
 from server.cases.scope import scope_filter, scope_keys
+from server.cases.workflow import policy, snapshot, workflow_errors
 from server.catalog import service as catalog
 from server.catalog.attributes import validate_attributes
 from server.errors import (
     Conflict,
-    Forbidden,
     PreconditionFailed,
     Unprocessable,
 )
@@ -37,7 +34,6 @@ from server.grids import service as grids
 from server.grids.coords import to_wgs84
 from server.timeutil import SHANGHAI, now_utc
 from workflows import case_machine as machine
-from workflows import sla
 
 
 def next_code(*, region6: str, now: datetime) -> str:
@@ -88,7 +84,7 @@ def report(*, principal: Principal, data: dict[str, Any],
            idempotency_key: str | None = None) -> tuple[Case, bool]:
     """File a new case; return it and whether it was created (False: an idempotent replay)."""
     enforce("RATE_LIMIT_REPORTS", principal.key)  # per principal, replays included
-    with _workflow_errors():
+    with workflow_errors():
         source = machine.report_source(principal.actor())
     key = f"{principal.key}|{idempotency_key}" if idempotency_key else None
     body_hash = _body_hash(data)
@@ -149,34 +145,11 @@ def report(*, principal: Principal, data: dict[str, Any],
     return case, True
 
 
-def _policy() -> machine.Policy:
-    config = current_app.config
-    return machine.Policy(evaluation_window=timedelta(days=config["EVALUATION_WINDOW_DAYS"]),
-                          reopen_window=timedelta(days=config["REOPEN_WINDOW_DAYS"]))
-
-
-def _snapshot(case: Case) -> machine.CaseSnapshot:
-    # Every write adds exactly one history entry and one version: the last seq is the version.
-    self_handle = False
-    if case.status == machine.State.REPORTED:
-        category = catalog.find(code=case.category)
-        self_handle = bool(category and category.allows_self_handle)
-    suspension = case.suspension or {}
-    return machine.CaseSnapshot(
-        status=machine.State(case.status), last_seq=case.version, reporter=case.reporter,
-        grid=case.grid, department=case.department, self_handle_allowed=self_handle,
-        suspended_from=machine.State(suspension["from"]) if suspension.get("from") else None,
-        extension_pending=(case.extension or {}).get("status") == "pending",
-        supervision_level=case.supervision_level or 0,
-        closed_at=sla.aware(case.closed_at), evaluated=bool(case.evaluation),
-    )
-
-
 def allowed(*, principal: Principal, case_id: ObjectId) -> tuple[Case, list[str]]:
     """A visible case and the actions the principal may take on it now."""
     case = get(principal=principal, case_id=case_id)
-    names = machine.allowed_actions(_snapshot(case), principal.actor(), now=now_utc(),
-                                    policy=_policy())
+    names = machine.allowed_actions(snapshot(case), principal.actor(), now=now_utc(),
+                                    policy=policy())
     return case, names
 
 
@@ -212,28 +185,10 @@ def _check_references(principal: Principal, case: Case, action: str,
     return []
 
 
-@contextmanager
-def _workflow_errors(case: Case | None = None) -> Iterator[None]:
-    """Translate the workflow's errors into the API's (403, 409, 422)."""
-    try:
-        yield
-    except machine.Forbidden as exc:
-        raise Forbidden(exc.message, reason="forbidden", why=exc.details["why"]) from exc
-    except machine.InvalidTransition as exc:
-        raise Conflict(exc.message, reason=exc.reason, status=case.status if case else None,
-                       allowed=exc.details.get("allowed", [])) from exc
-    except machine.PayloadError as exc:
-        raise Unprocessable(exc.message, reason=exc.reason,
-                            fields=exc.details.get("errors", {})) from exc
-
-
-SYSTEM = machine.Actor(key="system", roles=frozenset({"system"}), name="系统")
-
-
 def apply_transition(*, principal: Principal, case_id: ObjectId, action: str,
                      payload: dict[str, Any], if_match: set[str] | None = None) -> Case:
     """Apply one workflow action in one conditional atomic update (state, version, history)."""
-    with _workflow_errors():
+    with workflow_errors():
         machine.check_role(action, principal.actor())
     case = get(principal=principal, case_id=case_id)
     if if_match is not None and str(case.version) not in if_match and "*" not in if_match:
@@ -245,50 +200,37 @@ def apply_transition(*, principal: Principal, case_id: ObjectId, action: str,
 
 def resume_due(case: Case, *, now: datetime) -> Case:
     """Resume a suspended case whose `until` has passed, as the system (the SLA sweep)."""
-    return _transition(case, "resume", SYSTEM, {}, now=now)
-
-
-def _merged(fields: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
-    """The action's fields with resolved values (`suspension.until`) put into their documents."""
-    merged = dict(fields)
-    for dotted, value in resolved.items():
-        name, _, key = dotted.partition(".")
-        merged[name] = {**merged[name], key: value}
-    return merged
+    return _transition(case, "resume", machine.SYSTEM, {}, now=now)
 
 
 def _transition(case: Case, action: str, actor: machine.Actor, payload: dict[str, Any], *,
                 now: datetime, principal: Principal | None = None) -> Case:
-    with _workflow_errors(case):
-        outcome = machine.apply(_snapshot(case), action, actor, payload, now=now,
-                                policy=_policy())
+    """One way: the machine checks the action, times given in working days are resolved to
+    moments, the machine's outcome and the clocks that follow are written as one history
+    append, then what the action points at (photos, the merge's primary) follows it."""
+    with workflow_errors(case):
+        outcome = machine.apply(snapshot(case), action, actor, payload, now=now, policy=policy(),
+                                resolve=lambda given: timers.resolve(case, action, given, now))
     attachment_ids = _check_references(principal, case, action, payload) if principal else []
-    resolved = timers.prepare(case, action, payload, now)
-    sla_set, sla_inc = timers.after(case, action, payload, to_state=outcome.to_state.value,
-                                    resolved=resolved, now=now)
-    fields = _merged(dict(outcome.set_fields), resolved)
+    sla_set, sla_inc = timers.after(case, action, outcome.entry["payload"],  # `until` resolved
+                                    to_state=outcome.to_state.value, now=now)
+    fields = dict(outcome.set_fields)
     if "department" in fields:  # who sees the case through its department changes with it
         fields["scope"] = scope_keys(region_path=case.region_path,
                                      department=fields["department"], reporter=case.reporter)
-    update: dict[str, Any] = {
-        "$set": {"status": outcome.to_state.value, "updated_at": now, **fields, **sla_set},
-        "$inc": {"version": 1, **outcome.inc_fields, **sla_inc},
-        "$push": {"history": outcome.entry},
-        **events.pending_fields(now),
-    }
-    if attachment_ids:
-        update["$addToSet"] = {"attachments": {"$each": [str(i) for i in attachment_ids]}}
     # One conditional update (atomic on the version), then a read by `_id`: two index look-ups.
     # find_one_and_update would be one round trip, but SecantusDB scans the collection for it
     # (docs/DATABASE.md, "Known differences"; figures in docs/BENCHMARKS.md).
-    written = Case._get_collection().update_one({"_id": case.id, "version": case.version}, update)
-    if written.matched_count == 0:
+    written = history.append(
+        case.id, case.version, [outcome.entry], now=now,
+        set_={"status": outcome.to_state.value, **fields, **sla_set},
+        inc={**outcome.inc_fields, **sla_inc},
+        add_to_set={"attachments": {"$each": [str(i) for i in attachment_ids]}}
+        if attachment_ids else None)
+    if not written:
         raise Conflict("案件已被他人同时修改，请刷新后重试", reason="version_conflict")
     attachments.attach(ids=attachment_ids, case_id=case.id)
     if action == "merge":
         # The merged case's own update (above) is the record; the primary's list follows it.
         Case.objects(id=payload["primary"]).update_one(add_to_set__merged_cases=str(case.id))
-    events.publish(case.id, [outcome.entry["seq"]])
     return Case.objects(id=case.id).exclude("history").get()
-
-

@@ -4,20 +4,21 @@ supervision, extensions)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from flask import current_app
 from mongoengine import Q
 
 from server.auth.principals import Principal
 from server.cases.models import Case
 from server.cases.scope import scope_filter
+from server.cases.workflow import policy, snapshot
 from server.errors import found
 from server.grids.models import Department
-from workflows import sla
-from workflows.case_machine import FINAL_STATES
+from server.timeutil import aware, now_utc
+from workflows.case_machine import allowed_actions
+from workflows.case_table import FINAL_STATES
 from workflows.visibility import public_entry
 
 STAGES = (("accept", "受理"), ("dispatch", "派遣"), ("handle", "处置"), ("close", "结案"))
@@ -75,11 +76,9 @@ def timeline(*, principal: Principal, case_id: ObjectId) -> dict[str, Any]:
             text = f"{text}（{entry['note']}）"
         if text:
             events.append({"at": entry["at"], "action": entry["action"], "text": text})
-    closed_at = sla.aware(case.closed_at)
-    window = timedelta(days=current_app.config["EVALUATION_WINDOW_DAYS"])
-    can_evaluate = (case.status == "closed" and not case.evaluation and closed_at is not None
-                    and closed_at + window > datetime.now(UTC)
-                    and principal.key == case.reporter)
+    rules = policy()
+    can_evaluate = "evaluate" in allowed_actions(snapshot(case), principal.actor(), now=now_utc(),
+                                                 policy=rules)
     return {
         "id": str(case.id), "code": case.code, "status": case.status,
         "finished": case.status in FINAL,
@@ -87,6 +86,6 @@ def timeline(*, principal: Principal, case_id: ObjectId) -> dict[str, Any]:
                    for key, label in STAGES],
         "events": events[::-1],  # newest first, as a phone shows it
         "can_evaluate": can_evaluate,
-        "evaluate_until": closed_at + window if closed_at else None,
+        "evaluate_until": rules.evaluation_until(aware(case.closed_at)),
         "evaluation": case.evaluation,
     }

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from server.catalog import sla_profiles
 from server.catalog.calendars import calendar_for
 from server.errors import Conflict, Unprocessable
+from server.timeutil import aware
 from workflows import sla, sla_policy
 from workflows.calendar import WorkCalendar
 
 MAX_SUSPENSION = timedelta(days=366)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def moment_label(moment: datetime) -> str:
-    """A moment as people read it in notes and notifications: 11月30日 10:00 (Shanghai)."""
-    return sla.aware(moment).astimezone(SHANGHAI).strftime("%m月%d日 %H:%M")
 
 
 def _context(case: Any) -> tuple[sla_policy.Profile | None, WorkCalendar]:
@@ -54,14 +48,13 @@ def _refuse(exc: sla_policy.SlaError) -> Unprocessable:
     return Unprocessable(exc.message, reason=exc.reason, fields=fields)
 
 
-def prepare(case: Any, action: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Check what the SLA rules say about an action before anything is written, and resolve
-    the times a payload gives in working days. Returns values to merge into the action's
-    fields (`suspension.until`, `extension.until`)."""
+def resolve(case: Any, action: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """What the SLA rules say about an action, once the machine allowed it: a return past its
+    window is refused, and a time given in working days becomes a moment (`until`)."""
     profile, cal = _context(case)
     if action == "return" and profile is not None:
         try:
-            sla.check_return(profile, dispatched_at=sla.aware(case.dispatched_at), now=now, cal=cal)
+            sla.check_return(profile, dispatched_at=aware(case.dispatched_at), now=now, cal=cal)
         except sla_policy.SlaError as exc:
             raise Conflict(exc.message, reason=exc.reason) from exc
     if action == "request_extension":
@@ -74,18 +67,18 @@ def prepare(case: Any, action: str, payload: dict[str, Any], now: datetime) -> d
                                            duration_wd=payload.get("duration_wd"))
         except sla_policy.SlaError as exc:
             raise _refuse(exc) from exc
-        return {"extension.until": until}
+        return {"until": until}
     if action == "suspend" and (payload.get("until") or payload.get("duration_wd")):
         until = payload.get("until") or cal.add(now, payload["duration_wd"], "wd")
         if until <= now or until - now > MAX_SUSPENSION:
             raise Unprocessable("挂起截止时间须晚于现在且不超过一年", reason="invalid_until",
                                 fields={"until": ["须晚于现在且不超过一年"]})
-        return {"suspension.until": until}
+        return {"until": until}
     return {}
 
 
 def after(case: Any, action: str, payload: dict[str, Any], *, to_state: str,
-          resolved: dict[str, Any], now: datetime) -> tuple[dict[str, Any], dict[str, float]]:
+          now: datetime) -> tuple[dict[str, Any], dict[str, float]]:
     """The fields to set and increment for the case's clocks and indicator flags."""
     profile, cal = _context(case)
     category = payload.get("category") or case.category
@@ -93,10 +86,10 @@ def after(case: Any, action: str, payload: dict[str, Any], *, to_state: str,
     limits = profile.limits_for(category, priority) if profile else {}
     extension_until = None
     if action == "approve_extension":
-        extension_until = sla.aware((case.extension or {}).get("until"))
+        extension_until = aware((case.extension or {}).get("until"))
     update = sla.on_action(action, clocks_of(case), now=now, limits=limits, profile=profile,
                            cal=cal, extension_until=extension_until, rating=payload.get("rating"))
-    resume_at = resolved.get("suspension.until") if to_state == "suspended" else None
+    resume_at = payload.get("until") if to_state == "suspended" else None
     fields = stored(update.clocks, resume_at=resume_at)
     fields.update({f"flags.{name}": value for name, value in update.flags.items()})
     inc = {"handle_wm": round(update.handle_wm, 1)} if update.handle_wm else {}
@@ -126,4 +119,4 @@ def case_light(case: Any, now: datetime) -> str | None:
     summary = case.sla or {}
     if summary.get("paused"):
         return "paused"
-    return sla.light_at(sla.aware(summary.get("due_at")), sla.aware(summary.get("warn_at")), now)
+    return sla.light_at(aware(summary.get("due_at")), aware(summary.get("warn_at")), now)

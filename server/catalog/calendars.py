@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from mongoengine import DictField, Document, ListField, StringField
 
@@ -15,10 +14,10 @@ from server.auth.principals import Principal
 from server.errors import Unprocessable, found
 from server.extensions.cache import TTLCache
 from server.grids.models import Region
+from server.timeutil import SHANGHAI
 from workflows.calendar import DEFAULT_OFFICE_HOURS, CalendarError, WorkCalendar
 
 log = logging.getLogger(__name__)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _cache: TTLCache[WorkCalendar] = TTLCache(5.0)
 
 

@@ -12,8 +12,9 @@ from mongoengine import (
     StringField,
 )
 
+from workflows.case_table import PRIORITIES
+
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
-PRIORITIES = ("normal", "urgent")
 
 
 class AttributeValue(EmbeddedDocument):

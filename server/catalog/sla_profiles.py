@@ -10,13 +10,13 @@ from typing import Any
 
 from mongoengine import BooleanField, DateTimeField, DictField, Document, ListField, StringField
 
-from server.auth.models import utcnow
 from server.auth.permissions import require_admin, require_admin_of, require_platform_admin
 from server.auth.principals import Principal
 from server.catalog import service as catalog
 from server.errors import Conflict, Unprocessable, found
 from server.extensions.cache import TTLCache
 from server.grids.models import Region
+from server.timeutil import now_utc
 from workflows import sla_policy
 
 _profiles: TTLCache[sla_policy.Profile | None] = TTLCache(5.0)
@@ -33,7 +33,7 @@ class SlaProfile(Document):
     max_extension = DictField(null=True)
     return_window = DictField(null=True)
     is_default = BooleanField(default=False)
-    updated_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=now_utc)
 
     meta = {"collection": "sla_profiles", "indexes": ["is_default"]}
 
@@ -139,7 +139,7 @@ def save_profile(*, principal: Principal, data: dict[str, Any], code: str | None
     _check(data)
     if data.get("is_default"):
         SlaProfile.objects(code__ne=data["code"]).update(set__is_default=False)
-    doc = SlaProfile(**{k: v for k, v in data.items() if k != "regions"}, updated_at=utcnow())
+    doc = SlaProfile(**{k: v for k, v in data.items() if k != "regions"}, updated_at=now_utc())
     doc.save()
     clear_cache()
     return _describe(doc)

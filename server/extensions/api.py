@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import flask_smorest
 import marshmallow as ma
@@ -28,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, ValidationError
 
 from server.errors import GridhubError
+from server.timeutil import SHANGHAI
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,6 @@ class Schema(ma.Schema):
         return data
 
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 # The instants the API accepts: a year-1 or year-9999 date would overflow the arithmetic done

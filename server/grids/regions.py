@@ -17,7 +17,7 @@ from server.errors import Conflict, Unprocessable, found
 from server.grids.geojson import ImportCheck, check_grids, geometry_problem
 from server.grids.models import LEVEL_BY_LENGTH, Department, Region, parent_code
 from server.grids.service import bump_grids_stamp, grid_index
-from workflows.case_machine import OPEN_STATES
+from workflows.case_table import OPEN_STATES
 
 OPEN = [state.value for state in OPEN_STATES]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from mongoengine import (
     BooleanField,
     DateTimeField,
@@ -15,14 +13,13 @@ from mongoengine import (
     StringField,
 )
 
+from server.timeutil import now_utc
+
 KINDS = {"query": "查询", "apply": "办理", "booking": "预约", "payment": "缴费", "report": "反映"}
 AUDIENCES = {"person": "个人", "legal_person": "法人"}
 ENTRY_TYPES = ("miniapp", "client", "builtin")
 BUILTINS = {"report": "我要反映"}  # built-in entries the mini-app implements itself
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Hall(Document):
@@ -32,7 +29,7 @@ class Hall(Document):
     name = StringField(required=True, max_length=100)
     description = StringField(max_length=500)
     active = BooleanField(default=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=now_utc)
 
     meta = {"collection": "hub_halls"}
 
@@ -60,8 +57,8 @@ class ServiceItem(Document):
     online = BooleanField(default=True)
     tags = ListField(StringField(max_length=20))
     order = IntField(default=100)
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=now_utc)
+    updated_at = DateTimeField(default=now_utc)
 
     meta = {"collection": "hub_items",
             "indexes": [{"fields": ["hall", "code"], "unique": True}, ("hall", "online", "order")]}
@@ -70,7 +67,7 @@ class ServiceItem(Document):
 class Favourite(Document):
     user = StringField(required=True)  # principal key
     item = StringField(required=True)
-    at = DateTimeField(default=utcnow)
+    at = DateTimeField(default=now_utc)
 
     meta = {"collection": "hub_favourites",
             "indexes": [{"fields": ["user", "item"], "unique": True}, ("user", "-at")]}
@@ -79,7 +76,7 @@ class Favourite(Document):
 class RecentUse(Document):
     user = StringField(required=True)
     item = StringField(required=True)
-    at = DateTimeField(default=utcnow)
+    at = DateTimeField(default=now_utc)
 
     meta = {"collection": "hub_recent",
             "indexes": [{"fields": ["user", "item"], "unique": True}, ("user", "-at")]}

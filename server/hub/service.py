@@ -16,11 +16,10 @@ from server.auth.models import Client
 from server.auth.permissions import require_admin, require_admin_of
 from server.auth.principals import Principal
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, found
-from server.extensions.api import SHANGHAI
 from server.grids.models import Region
 from server.grids.service import find_department
-from server.hub.models import BUILTINS, Entry, Favourite, Hall, RecentUse, ServiceItem, UsageDay, utcnow
-from workflows.sla import aware
+from server.hub.models import BUILTINS, Entry, Favourite, Hall, RecentUse, ServiceItem, UsageDay
+from server.timeutil import SHANGHAI, aware, now_utc
 
 RECENT = 10
 MAX_USAGE_DAYS = 366
@@ -92,7 +91,7 @@ def use(*, item_id: ObjectId, principal: Principal | None) -> dict[str, Any]:
 def _count_use(item: ServiceItem, principal: Principal) -> None:
     """Remember the use, and count it for the day once per signed-in user: an anonymous caller,
     or the same user opening it again, cannot inflate the usage figures."""
-    now = utcnow()
+    now = now_utc()
     today = now.astimezone(SHANGHAI).date()
     before = RecentUse._get_collection().find_one_and_update(
         {"user": principal.key, "item": str(item.id)}, {"$set": {"at": now}}, upsert=True)
@@ -125,7 +124,7 @@ def usage(*, principal: Principal, region: str, since: date | None,
             and principal.county != region):
         raise NotFound("分厅不存在", reason="not_found")
     hall(region)
-    until = until or utcnow().astimezone(SHANGHAI).date()
+    until = until or now_utc().astimezone(SHANGHAI).date()
     since = since or until - timedelta(days=29)
     if since > until or (until - since).days >= MAX_USAGE_DAYS:
         raise Unprocessable("统计区间须先后有序且不超过一年", reason="invalid_range")
@@ -203,5 +202,5 @@ def update_item(*, principal: Principal, item_id: ObjectId, data: dict[str, Any]
     if "entry" in data:
         data["entry"] = _entry(data["entry"])
     if data:
-        item.modify(**data, updated_at=utcnow())
+        item.modify(**data, updated_at=now_utc())
     return item

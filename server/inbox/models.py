@@ -16,7 +16,7 @@ from mongoengine import (
     StringField,
 )
 
-from server.auth.models import utcnow
+from server.timeutil import now_utc
 
 CHANNELS = ("inbox", "fcm", "sms", "webhook")
 DELIVERED = ("fcm", "sms", "webhook")  # channels with a delivery step (the inbox has none)
@@ -45,7 +45,7 @@ class Notification(Document):
     read_at = DateTimeField()
     sent_at = DateTimeField()
     failed_at = DateTimeField()
-    created_at = DateTimeField(required=True, default=utcnow)
+    created_at = DateTimeField(required=True, default=now_utc)
 
     meta = {
         "collection": "notifications",
@@ -71,7 +71,7 @@ class Device(Document):
     user = StringField(required=True)
     platform = StringField(required=True, choices=PLATFORMS)
     token = StringField(required=True, unique=True, max_length=4096)
-    created_at = DateTimeField(required=True, default=utcnow)
-    last_seen_at = DateTimeField(required=True, default=utcnow)
+    created_at = DateTimeField(required=True, default=now_utc)
+    last_seen_at = DateTimeField(required=True, default=now_utc)
 
     meta = {"collection": "devices", "indexes": [("user", "-last_seen_at")]}

@@ -32,11 +32,12 @@ from server.cases.models import Case
 from server.cases.scope import scope_filter
 from server.catalog.models import Category
 from server.errors import GridhubError
-from server.extensions.api import SHANGHAI, within_bounds
+from server.extensions.api import within_bounds
 from server.grids import gazetteer
 from server.grids import service as grids
 from server.grids.models import Department
-from workflows.case_machine import FINAL_STATES
+from server.timeutil import SHANGHAI
+from workflows.case_table import FINAL_STATES
 from workflows.visibility import public_entry
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

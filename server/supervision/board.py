@@ -16,7 +16,7 @@ from server.cases.scope import scope_filter
 from server.extensions.queries import starts_with
 from server.timeutil import now_utc
 from workflows import sla_policy
-from workflows.case_machine import OPEN_STATES, STATE_LABELS, State
+from workflows.case_table import OPEN_STATES, STATE_LABELS, State
 
 BOARD_ROLES = ("supervisor", "dispatcher", "admin", "platform_admin")
 LIGHT_FILTERS = ("red", "yellow", "green", "paused")

@@ -9,10 +9,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from server.cases import events
+from server.cases import history
 from server.cases.models import Case
-from server.cases.service import now_utc
+from server.cases.workflow import policy
 from server.extensions.queries import prefix_range
+from server.timeutil import aware, now_utc
+from workflows.case_machine import Policy
+from workflows.history import SYSTEM, entry
 
 log = logging.getLogger(__name__)
 
@@ -20,28 +23,31 @@ log = logging.getLogger(__name__)
 def remind_evaluations(*, now: datetime | None = None) -> int:
     """Remind every reporter due a reminder by `now`; return how many were reminded."""
     now = now or now_utc()
-    config = current_app.config
-    window = timedelta(days=config["EVALUATION_WINDOW_DAYS"])
-    after = timedelta(days=config["EVALUATION_REMINDER_DAYS"])
-    collection = Case._get_collection()
-    due = collection.find({"status": "closed", "evaluation": None, "evaluation_reminded_at": None,
-                           "reporter": prefix_range("user:"),
-                           "closed_at": {"$lte": now - after, "$gt": now - window}},
-                          projection={"_id": 1, "version": 1, "status": 1, "closed_at": 1})
+    rules = policy()
+    after = timedelta(days=current_app.config["EVALUATION_REMINDER_DAYS"])
+    # Closed long enough ago to remind, and still inside the machine's evaluation window.
+    due = Case._get_collection().find(
+        {"status": "closed", "evaluation": None, "evaluation_reminded_at": None,
+         "reporter": prefix_range("user:"),
+         "closed_at": {"$lte": now - after, "$gt": now - rules.evaluation_window}},
+        projection={"_id": 1, "version": 1, "status": 1, "closed_at": 1})
     reminded = 0
     for raw in due:
-        deadline = (raw["closed_at"] + window).replace(tzinfo=None)
-        entry = {"seq": raw["version"] + 1, "action": "evaluation.reminder", "from": raw["status"],
-                 "to": raw["status"], "actor": {"key": "system", "name": "系统", "roles": ["system"]},
-                 "note": "诉求已办结，请在评价期限内对办理结果进行评价", "payload": {"until": deadline},
-                 "at": now}
-        written = collection.update_one(
-            {"_id": raw["_id"], "version": raw["version"], "evaluation_reminded_at": None},
-            {"$set": {"evaluation_reminded_at": now, "updated_at": now}, "$inc": {"version": 1},
-             "$push": {"history": entry}, **events.pending_fields(now)})
-        if written.modified_count:
-            reminded += 1
-            events.publish(raw["_id"], [entry["seq"]])
+        try:
+            reminded += _remind(raw, rules, now)
+        except Exception:  # one case must not stop the others' reminders
+            log.exception("evaluation reminder failed on case %s", raw["_id"])
     if reminded:
         log.info("evaluation reminders sent: %d", reminded)
     return reminded
+
+
+def _remind(raw: dict, rules: Policy, now: datetime) -> bool:
+    until = rules.evaluation_until(aware(raw["closed_at"]))
+    reminder = entry(seq=raw["version"] + 1, action="evaluation.reminder", before=raw["status"],
+                     after=raw["status"], actor=SYSTEM, at=now,
+                     note="诉求已办结，请在评价期限内对办理结果进行评价",
+                     payload={"until": until.replace(tzinfo=None)})
+    return history.append(raw["_id"], raw["version"], [reminder], now=now,
+                          set_={"evaluation_reminded_at": now},
+                          where={"evaluation_reminded_at": None})

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from server.cases import events, service, timers
+from server.cases import history, service, timers
 from server.cases.models import Case
 from server.errors import GridhubError
+from server.timeutil import aware, moment_label
 from workflows import sla, sla_policy
-from workflows.case_machine import STATE_LABELS, State
+from workflows.case_table import STATE_LABELS, State
+from workflows.history import SYSTEM, entry
 
 log = logging.getLogger(__name__)
 LEVEL_NAMES = {1: "街镇", 2: "县级"}
@@ -62,7 +64,7 @@ def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
 
 
 def _tick(case: Case, now: datetime, result: SweepResult) -> None:
-    until = sla.aware((case.suspension or {}).get("until"))
+    until = aware((case.suspension or {}).get("until"))
     if case.status == State.SUSPENDED and until is not None and until <= now:
         try:
             case = service.resume_due(case, now=now)
@@ -74,21 +76,18 @@ def _tick(case: Case, now: datetime, result: SweepResult) -> None:
     clocks, notices = sla.fire(timers.clocks_of(case), now)
     resume_at = until if case.status == State.SUSPENDED else None
     fields = timers.stored(clocks, resume_at=resume_at)
-    update: dict[str, Any] = {"$set": fields}
-    if notices:
+    if not notices:  # only the next look moves: no history, no version
+        written = Case._get_collection().update_one(
+            {"_id": case.id, "version": case.version}, {"$set": fields}).matched_count > 0
+    else:
         entries = [_entry(case, notice, clocks[notice.phase], seq=case.version + i + 1, now=now)
                    for i, notice in enumerate(notices)]
         level = max([case.escalation_level or 0, *(n.level for n in notices)])
-        fields.update({"escalation_level": level, "updated_at": now,
+        fields.update({"escalation_level": level,
                        **{f"flags.{k}": v for k, v in sla.notice_flags(notices).items()}})
-        update.update({"$inc": {"version": len(entries)},
-                       "$push": {"history": {"$each": entries}}, **events.pending_fields(now)})
-    written = Case._get_collection().update_one({"_id": case.id, "version": case.version},
-                                                update)
-    if written.matched_count:
+        written = history.append(case.id, case.version, entries, now=now, set_=fields)
+    if written:
         result.notices += len(notices)
-        if notices:
-            events.publish(case.id, [entry["seq"] for entry in entries])
     else:
         result.conflicts += 1
 
@@ -96,17 +95,16 @@ def _tick(case: Case, now: datetime, result: SweepResult) -> None:
 def _entry(case: Case, notice: sla.Notice, clock: sla.Clock, *, seq: int,
            now: datetime) -> dict[str, Any]:
     phase = sla_policy.PHASE_LABELS[notice.phase]
-    deadline = timers.moment_label(clock.deadline)
+    deadline = moment_label(clock.deadline)
     if notice.key == "warning":
         note = f"{phase}阶段将于{deadline}到期（黄牌预警）"
     elif notice.key == "overdue":
         note = f"{phase}阶段已于{deadline}超期（红牌）"
     else:
         note = f"{phase}阶段超期未办结，已升级至{LEVEL_NAMES[notice.level]}督办"
-    return {"seq": seq, "action": notice.type, "from": case.status, "to": case.status,
-            "actor": {"key": "system", "name": "系统", "roles": ["system"]}, "note": note,
-            "payload": {"phase": notice.phase, "key": notice.key, "level": notice.level,
-                        "round": notice.round, "due_at": notice.due_at,
-                        "deadline": clock.deadline,
-                        "status_label": STATE_LABELS[State(case.status)]},
-            "at": now}
+    return entry(seq=seq, action=notice.type, before=case.status, after=case.status,
+                 actor=SYSTEM, at=now, note=note,
+                 payload={"phase": notice.phase, "key": notice.key, "level": notice.level,
+                          "round": notice.round, "due_at": notice.due_at,
+                          "deadline": clock.deadline,
+                          "status_label": STATE_LABELS[State(case.status)]})

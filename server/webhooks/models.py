@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from mongoengine import BooleanField, DateTimeField, Document, ListField, StringField
 
-from server.auth.models import utcnow
+from server.timeutil import now_utc
 
 
 class WebhookSubscription(Document):
@@ -19,7 +19,7 @@ class WebhookSubscription(Document):
     secret = StringField(required=True)  # HMAC key; the server must sign with it, so not hashed
     active = BooleanField(default=True)
     created_by = StringField()
-    created_at = DateTimeField(required=True, default=utcnow)
+    created_at = DateTimeField(required=True, default=now_utc)
 
     meta = {"collection": "webhook_subscriptions", "indexes": [("active", "events")]}
 

@@ -9,7 +9,7 @@ from server.auth.principals import authenticate
 from server.extensions.api import Blueprint, LocalDateTime, Page, Schema
 from server.inbox.views import DeliverySchema
 from server.webhooks import service
-from workflows.case_machine import ACTIONS
+from workflows.case_table import ACTIONS
 from workflows.sla import NOTICES
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1", description="Webhook 订阅")

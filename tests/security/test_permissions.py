@@ -14,7 +14,7 @@ from server.auth.principals import Principal
 from server.auth.tokens import issue_access_token
 from tests.conftest import ApiClient, token_for
 from tests.factories import UserFactory
-from workflows.case_machine import ROLES
+from workflows.case_table import ROLES
 
 
 def operations(app):

@@ -6,16 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from workflows.case_machine import (
-    ACTIONS,
-    ROLES,
-    Actor,
     CaseSnapshot,
     Forbidden,
     InvalidTransition,
     PayloadError,
-    Permit,
     Policy,
-    State,
     allowed_actions,
     apply,
     check_role,
@@ -23,6 +18,8 @@ from workflows.case_machine import (
     report_entry,
     report_source,
 )
+from workflows.case_table import ACTIONS, ROLES, Permit, State
+from workflows.history import Actor
 from workflows.visibility import public_entry
 
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
@@ -262,6 +259,18 @@ def test_suspending_remembers_the_state_it_left():
     outcome = apply(snapshot(State.IN_PROGRESS), "suspend", actor_for("supervisor"),
                     {"reason": "等待", "until": NOW + timedelta(days=2)}, now=NOW)
     assert outcome.set_fields["suspension"]["from"] == "in_progress"
+
+
+def test_a_resolved_until_reaches_the_effects_and_the_entry_and_only_after_the_checks():
+    resolved = NOW + timedelta(days=3)
+    outcome = apply(snapshot(State.IN_PROGRESS), "suspend", actor_for("supervisor"),
+                    {"reason": "等待", "duration_wd": 2}, now=NOW,
+                    resolve=lambda payload: {"until": resolved})
+    assert outcome.set_fields["suspension"]["until"] == resolved
+    assert outcome.entry["payload"] == {"reason": "等待", "duration_wd": 2, "until": resolved}
+    with pytest.raises(Forbidden):  # a refused actor never reaches the calendar
+        apply(snapshot(State.IN_PROGRESS), "suspend", actor_for("handler"),
+              {"reason": "等待", "duration_wd": 2}, now=NOW, resolve=lambda payload: 1 / 0)
 
 
 @pytest.mark.parametrize(("current", "level", "expected"),

@@ -172,13 +172,6 @@ def mask_name(name: str | None) -> str | None:
     return name[0] + "*" * max(len(name) - 1, 1)
 
 
-def viewer():
-    """The principal of the request being answered, if any."""
-    from flask import has_request_context, request
-
-    return request.environ.get("gridhub.principal") if has_request_context() else None
-
-
 def can_read(principal, *, owner_key: str | None = None) -> bool:
     """May `principal` see personal data in clear: `pii:read`, or it is their own."""
     if principal is None:

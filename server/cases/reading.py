@@ -12,6 +12,7 @@ from server import pii
 from server.auth.principals import Principal
 from server.cases import duplicates
 from server.cases.models import Case
+from server.cases.presenting import CaseView, PresentedList, present
 from server.cases.scope import is_staff, scope_filter
 from server.catalog import service as catalog
 from server.errors import Forbidden, found
@@ -28,6 +29,11 @@ def get(*, principal: Principal, case_id: ObjectId) -> Case:
                  "案件不存在")
 
 
+def read(*, principal: Principal, case_id: ObjectId) -> CaseView:
+    """A case the principal may see, as they may read it now."""
+    return present(get(principal=principal, case_id=case_id), principal)
+
+
 def history(*, principal: Principal, case_id: ObjectId) -> list[dict[str, Any]]:
     """The history of a visible case as the principal may read it, oldest first."""
     entries = found(Case.objects(Q(id=case_id) & scope_filter(principal)).only("history").first(),
@@ -38,8 +44,8 @@ def history(*, principal: Principal, case_id: ObjectId) -> list[dict[str, Any]]:
             for entry in entries]
 
 
-def list_cases(*, principal: Principal, filters: dict[str, Any]):
-    """A QuerySet of the visible cases matching the filters, newest first."""
+def list_cases(*, principal: Principal, filters: dict[str, Any]) -> PresentedList:
+    """The visible cases matching the filters, newest first, as the principal may read them."""
     query = scope_filter(principal)
     for name in ("status", "category", "priority", "source", "grid", "department", "assignee"):
         if name in filters:
@@ -59,7 +65,8 @@ def list_cases(*, principal: Principal, filters: dict[str, Any]):
     if "q" in filters:
         # mongoengine escapes the text for the regex it builds: metacharacters match literally.
         query &= Q(code__icontains=filters["q"]) | Q(description__icontains=filters["q"])
-    return Case.objects(query).exclude("history").order_by("-created_at", "-id")
+    return PresentedList(Case.objects(query).exclude("history").order_by("-created_at", "-id"),
+                         principal)
 
 
 def nearby(*, principal: Principal, lat: float, lng: float, system: str,

@@ -1,11 +1,7 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from marshmallow import fields, validate
 
-from server import pii
-from server.cases import timers
 from server.extensions.api import LocalDateTime, Schema, object_id_field
 from server.grids.coords import SYSTEMS
 from workflows.case_table import (
@@ -137,7 +133,8 @@ class CaseSchema(Schema):
     suggested_department = _text(allow_none=True)
     department = _text(allow_none=True)
     assignee = _text(allow_none=True)
-    reporter = fields.Method("_reporter", metadata={"description": "{key, name, phone}"})
+    reporter = fields.Dict(attribute="reporter_view", metadata={
+        "description": "{key, name, phone, contact_name}; masked (脱敏) without pii:read"})
     attachments = fields.List(_text())
     media_url = _text(allow_none=True)
     location_source = _text(metadata={"description": "gps, or address (placed by region names)"})
@@ -145,7 +142,7 @@ class CaseSchema(Schema):
         "description": "per phase (accept, dispatch, sign, handle, verify): limit, deadline, "
                        "warn_at, escalate_at, light green/yellow/red, remaining_minutes on the "
                        "phase's clock (working or natural), on_time once ended"})
-    light = fields.Method("_light", metadata={
+    light = _text(attribute="light_now", allow_none=True, metadata={
         "description": "worst light of the running phases: green, yellow, red, paused or null"})
     sla_profile = _text(allow_none=True)
     escalation_level = fields.Integer(metadata={"description": "0 none, 1 town, 2 county"})
@@ -177,21 +174,8 @@ class CaseSchema(Schema):
         return {"lat": lat, "lng": lng}
 
     def _deadlines(self, case) -> dict:
-        now = datetime.now(UTC)
         return {phase: PhaseClockSchema().dump(clock)
-                for phase, clock in timers.describe(case, now).items()}
-
-    def _light(self, case) -> str | None:
-        return timers.case_light(case, datetime.now(UTC))
-
-    def _reporter(self, case) -> dict:
-        name, phone = case.reporter_name, pii.reveal(case.contact_phone_sealed)
-        contact = case.contact_name
-        if not pii.can_read(pii.viewer(), owner_key=case.reporter):
-            phone, contact = pii.mask_phone(phone), pii.mask_name(contact)
-            if case.source == "resident":
-                name = pii.mask_name(name)
-        return {"key": case.reporter, "name": name, "phone": phone, "contact_name": contact}
+                for phase, clock in case.deadlines_view.items()}
 
 
 class TimelineStageSchema(Schema):

@@ -19,6 +19,7 @@ from server.auth.models import User
 from server.auth.principals import Principal
 from server.cases import attachments, duplicates, events, history, timers
 from server.cases.models import Case, Counter
+from server.cases.presenting import CaseView, present
 from server.cases.reading import get
 from server.cases.scope import scope_filter, scope_keys
 from server.cases.workflow import policy, snapshot, workflow_errors
@@ -81,15 +82,16 @@ def _contact(principal: Principal, *, source: str, phone: str | None) -> dict[st
 
 
 def report(*, principal: Principal, data: dict[str, Any],
-           idempotency_key: str | None = None) -> tuple[Case, bool]:
-    """File a new case; return it and whether it was created (False: an idempotent replay)."""
+           idempotency_key: str | None = None) -> tuple[CaseView, bool]:
+    """File a new case; return it as the reporter reads it and whether it was created (False:
+    an idempotent replay)."""
     enforce("RATE_LIMIT_REPORTS", principal.key)  # per principal, replays included
     with workflow_errors():
         source = machine.report_source(principal.actor())
     key = f"{principal.key}|{idempotency_key}" if idempotency_key else None
     body_hash = _body_hash(data)
     if key and (existing := _replay(key, body_hash)) is not None:
-        return existing, False
+        return present(existing, principal), False
 
     if data.get("priority") and source != "grid_worker":
         # Priority is the dispatcher's call (at accept); a grid worker on the spot may flag an
@@ -138,11 +140,11 @@ def report(*, principal: Principal, data: dict[str, Any],
     except NotUniqueError:
         # A concurrent request with the same Idempotency-Key won the insert.
         if key and (existing := _replay(key, body_hash)) is not None:
-            return existing, False
+            return present(existing, principal), False
         raise
     attachments.attach(ids=attachment_ids, case_id=case.id)
     events.publish(case.id, [1])
-    return case, True
+    return present(case, principal, now=now), True
 
 
 def allowed(*, principal: Principal, case_id: ObjectId) -> tuple[Case, list[str]]:
@@ -186,16 +188,18 @@ def _check_references(principal: Principal, case: Case, action: str,
 
 
 def apply_transition(*, principal: Principal, case_id: ObjectId, action: str,
-                     payload: dict[str, Any], if_match: set[str] | None = None) -> Case:
-    """Apply one workflow action in one conditional atomic update (state, version, history)."""
+                     payload: dict[str, Any], if_match: set[str] | None = None) -> CaseView:
+    """Apply one workflow action in one conditional atomic update (state, version, history);
+    return the case as the principal reads it afterwards."""
     with workflow_errors():
         machine.check_role(action, principal.actor())
     case = get(principal=principal, case_id=case_id)
     if if_match is not None and str(case.version) not in if_match and "*" not in if_match:
         raise PreconditionFailed("案件已被他人修改，请刷新后重试", reason="stale_version",
                                  current_version=case.version)
-    return _transition(case, action, principal.actor(), payload, now=now_utc(),
-                       principal=principal)
+    now = now_utc()
+    return present(_transition(case, action, principal.actor(), payload, now=now,
+                               principal=principal), principal, now=now)
 
 
 def resume_due(case: Case, *, now: datetime) -> Case:

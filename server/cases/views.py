@@ -81,7 +81,7 @@ class CaseItem(MethodView):
     @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
     def get(self, case_id):
         """Read one case; the ETag is its version."""
-        case = reading.get(principal=authenticate(), case_id=case_id)
+        case = reading.read(principal=authenticate(), case_id=case_id)
         return case, 200, _etag(case)
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import EXCLUDE, fields, validate
 
 from server.extensions.api import LocalDateTime, Schema, object_id_field
 from server.grids.coords import SYSTEMS
@@ -112,6 +112,18 @@ class PhaseClockSchema(Schema):
     round = fields.Integer()
     light = _text(allow_none=True)
     remaining_minutes = fields.Float()
+
+
+class ReportHeadersSchema(Schema):
+    """The headers a report reads (the others pass by)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key", load_default=None,
+        validate=validate.Regexp(r"^[\x21-\x7e]{1,128}$", error="须为 1–128 个可见 ASCII 字符"),
+        metadata={"description": "the same key and body again answer 200 with the same case"})
 
 
 class CaseSchema(Schema):

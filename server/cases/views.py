@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import re
-
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 
 from server.auth.principals import authenticate
@@ -17,21 +15,17 @@ from server.cases.schemas import (
     HistoryEntrySchema,
     NearbyArgsSchema,
     NearbyCaseSchema,
+    ReportHeadersSchema,
     TimelineSchema,
     TransitionSchema,
     UploadSchema,
 )
-from server.errors import Unprocessable
 from server.extensions.api import Blueprint, Page
 from workflows.case_machine import describe
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1", description="案件（事件/诉求/工单）")
 
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
-
-
-def _etag(case) -> dict[str, str]:
-    return {"ETag": f'"{case.version}"'}
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "the case's version, quoted"}}
 
 
 def _upload_bytes(files) -> bytes:
@@ -49,19 +43,16 @@ class Cases(MethodView):
         return reading.list_cases(principal=authenticate(), filters=filters)
 
     @blp.secured(403, 409, 413, 415, 429)
+    @blp.arguments(ReportHeadersSchema(), location="headers")
     @blp.arguments(CaseCreateSchema())
-    @blp.response(201, CaseSchema)
+    @blp.response(201, CaseSchema, headers=ETAG_HEADER)
     @blp.alt_response(200, schema=CaseSchema, description="Idempotent replay", success=True)
-    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
-                          "schema": {"type": "string", "maxLength": 128}}])
-    def post(self, data):
+    @blp.versioned
+    def post(self, headers, data):
         """Report a case (grid worker or resident); honours Idempotency-Key."""
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not _IDEMPOTENCY_KEY.match(key):
-            raise Unprocessable("Idempotency-Key 须为 1–128 个可见 ASCII 字符",
-                                reason="invalid_idempotency_key")
-        case, created = service.report(principal=authenticate(), data=data, idempotency_key=key)
-        return case, (201 if created else 200), _etag(case)
+        case, created = service.report(principal=authenticate(), data=data,
+                                       idempotency_key=headers.get("idempotency_key"))
+        return case, (201 if created else 200)
 
 
 @blp.route("/cases/nearby")
@@ -78,30 +69,24 @@ class NearbyCases(MethodView):
 @blp.route("/cases/<objectid:case_id>")
 class CaseItem(MethodView):
     @blp.secured(404)
-    @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.response(200, CaseSchema, headers=ETAG_HEADER)
+    @blp.versioned
     def get(self, case_id):
         """Read one case; the ETag is its version."""
-        case = reading.read(principal=authenticate(), case_id=case_id)
-        return case, 200, _etag(case)
+        return reading.read(principal=authenticate(), case_id=case_id)
 
 
 @blp.route("/cases/<objectid:case_id>/transitions")
 class Transitions(MethodView):
     @blp.secured(403, 404, 409, 412, 413, 415)
     @blp.arguments(TransitionSchema())
-    @blp.response(200, CaseSchema)
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False,
-                          "schema": {"type": "string"}}])
-    def post(self, body, case_id):
+    @blp.response(200, CaseSchema, headers=ETAG_HEADER)
+    @blp.versioned
+    def post(self, body, case_id, if_match):
         """Apply a workflow action (accept, dispatch, sign, handle, verify_pass …)."""
-        if_match = None
-        if request.headers.get("If-Match"):
-            etags = request.if_match
-            if_match = etags.as_set(include_weak=True) | ({"*"} if etags.star_tag else set())
         action = body.pop("action")
-        case = service.apply_transition(principal=authenticate(), case_id=case_id, action=action,
+        return service.apply_transition(principal=authenticate(), case_id=case_id, action=action,
                                         payload=body, if_match=if_match)
-        return case, 200, _etag(case)
 
 
 @blp.route("/cases/<objectid:case_id>/actions")

@@ -17,7 +17,7 @@ MINIAPP_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'
                "object-src 'none'")
 # JSON, XML and images: nothing to run, nothing to frame.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-CORS_HEADERS = "Authorization, Content-Type, If-Match, Idempotency-Key"
+CORS_HEADERS = "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key"
 CORS_EXPOSE = "ETag, Location, Retry-After, X-Pagination"
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE"
 

@@ -234,3 +234,25 @@ def test_a_field_meant_for_another_action_is_422(case_in, transition):
                           {"action": "accept", "department": "371083-cgj"})
     assert response.status_code == 422
     assert "department" in response.json["errors"]["fields"]
+
+
+def test_reading_a_case_with_its_current_etag_is_304_without_a_body(case_in, as_user):
+    case = case_in("accepted")
+    client = as_user("dispatcher")
+    unchanged = client.get(f"/api/v1/cases/{case['id']}",
+                           headers={"If-None-Match": f'"{case["version"]}"'})
+    assert (unchanged.status_code, unchanged.data) == (304, b"")
+    assert unchanged.headers["ETag"] == f'"{case["version"]}"'
+    changed = client.get(f"/api/v1/cases/{case['id']}", headers={"If-None-Match": '"1"'})
+    assert changed.status_code == 200 and changed.json["version"] == case["version"]
+
+
+def test_the_openapi_document_describes_the_conditional_headers(app):
+    paths = app.test_client().get("/api/v1/openapi.json").json["paths"]
+    read = paths["/api/v1/cases/{case_id}"]["get"]
+    write = paths["/api/v1/cases/{case_id}/transitions"]["post"]
+    assert "If-None-Match" in {p["name"] for p in read["parameters"]} and "304" in read["responses"]
+    assert "If-Match" in {p["name"] for p in write["parameters"]} and "412" in write["responses"]
+    report = paths["/api/v1/cases"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in report["parameters"]}
+    assert "If-Match" not in {p["name"] for p in report["parameters"]}

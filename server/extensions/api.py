@@ -112,11 +112,40 @@ def _control_characters(value, path: str, found: dict[str, list[str]]) -> None:
             _control_characters(item, f"{path}.{index}", found)
 
 
+def _strict_type_error(field: ma.fields.Field, value: Any) -> str | None:
+    """What is wrong with a JSON value for a field, beyond what marshmallow checks: numbers and
+    booleans come as JSON numbers and booleans (not "36.915" or "true"), and text has content."""
+    if isinstance(field, ma.fields.Number) and (isinstance(value, str | bool)):
+        return "须为数字"
+    if isinstance(field, ma.fields.Boolean) and not isinstance(value, bool):
+        return "须为布尔值（true 或 false）"
+    if isinstance(field, ma.fields.String) and isinstance(value, str) and not value.strip() and (
+            value or field.required):
+        return "不能为空或只包含空白"
+    return None
+
+
 class Schema(ma.Schema):
-    """Base schema: unknown fields are an error, and so is a control character in any text."""
+    """Base schema: unknown fields are an error, and so is a control character in any text. In
+    a JSON body (a dict; query strings and forms arrive as text and are converted), numbers and
+    booleans must be JSON numbers and booleans, and text must have content."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _strict_json_types(self, data, **kwargs):
+        if type(data) is not dict:
+            return data
+        found: dict[str, list[str]] = {}
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            if key in data and data[key] is not None and (
+                    problem := _strict_type_error(field, data[key])):
+                found[key] = [problem]
+        if found:
+            raise ma.ValidationError(found)
+        return data
 
     @ma.pre_load
     def _refuse_control_characters(self, data, **kwargs):

@@ -172,3 +172,24 @@ def test_deeply_nested_json_is_a_4xx_not_a_crash(as_user):
                                           headers={"Content-Type": "application/json"})
     assert 400 <= response.status_code < 500
     assert response.json["code"] == response.status_code
+
+
+@pytest.mark.parametrize(("field", "body"), [
+    ("description", case_body(description="   ")),
+    ("description", case_body(description="\n\t ")),
+    ("lat", case_body(location={"lat": "36.915", "lng": 121.525})),
+    ("lng", case_body(location={"lat": 36.915, "lng": True})),
+    ("address", case_body(address="  ")),
+])
+def test_text_without_content_and_numbers_sent_as_strings_are_422_and_nothing_is_filed(
+        as_user, field, body):
+    response = as_user("gridworker").post("/api/v1/cases", json=body)
+    assert response.status_code == 422
+    assert field in str(response.json["errors"]["json"])
+    assert Case.objects.count() == 0
+
+
+def test_a_transition_number_sent_as_a_string_is_422(case_in, transition):
+    response = transition(case_in("in_progress")["id"], "supervisor",
+                          {"action": "supervise", "level": "2"})
+    assert response.status_code == 422 and "level" in str(response.json["errors"]["json"])

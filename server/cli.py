@@ -79,8 +79,9 @@ cli.add_command(shell_command)
 @cli.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create every collection's indexes now (otherwise each is made on first use) and add the
-    preset SLA profiles that are missing."""
+    """Create every collection's indexes now (otherwise each is made on first use), add the
+    preset SLA profiles that are missing and make the first token-signing key."""
+    from server.auth.tokens import ensure_signing_key
     from server.catalog import sla_presets
     from server.documents import backfill_case_scope, ensure_indexes
 
@@ -88,6 +89,7 @@ def init_db_command() -> None:
         click.echo(f"indexes ready: {name}")
     click.echo(f"cases given their scope keys: {backfill_case_scope()}")
     click.echo(f"preset SLA profiles added: {sla_presets.install()}")
+    click.echo(f"token-signing key: {ensure_signing_key()}")
 
 
 @cli.group("keys")

@@ -270,8 +270,22 @@ def _verify(token: str) -> dict[str, Any]:
 
 
 def jwks() -> dict[str, Any]:
-    """The published public keys: active ones and those retired within a token lifetime."""
+    """The published public keys: active ones and those retired within a token lifetime. Never
+    empty: a resource server that caches the set when it starts must find the key the next
+    token will be signed with, so a deployment's first key is made here if none exists yet
+    (`gridhub init-db` makes it before the first request)."""
     if static := static_keys():
         return {"keys": [key.public_jwk for key in static]}
-    return {"keys": [doc.public_jwk for doc in SigningKey.objects().order_by("-created_at")
-                     if _honoured(doc)]}
+    published = lambda: [doc.public_jwk  # noqa: E731
+                         for doc in SigningKey.objects().order_by("-created_at") if _honoured(doc)]
+    keys = published()
+    if not keys:
+        keyring().clear()  # what it holds cannot be published: read (or make) the key afresh
+        ensure_signing_key()
+        keys = published()
+    return {"keys": keys}
+
+
+def ensure_signing_key() -> str:
+    """The kid tokens are signed with now, made (and stored) if there is none."""
+    return keyring().signing_key(current_app.config["JWT_ALGORITHM"])[0]

@@ -170,3 +170,14 @@ def test_rs256_keys_work_when_configured(app, client, demo):
     finally:
         app.config["JWT_ALGORITHM"] = "ES256"
         app.extensions["gridhub_keyring"].clear()
+
+
+def test_the_jwks_holds_the_signing_key_before_anyone_has_signed_in(client, demo):
+    from server.auth.models import SigningKey
+    from server.auth.tokens import keyring
+
+    SigningKey.objects.delete()
+    keyring().clear()  # a deployment that has never issued a token
+    published = [k["kid"] for k in client.get("/.well-known/jwks.json").json["keys"]]
+    token = password_grant(client).json["access_token"]
+    assert published == [jwt.get_unverified_header(token)["kid"]]

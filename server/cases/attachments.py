@@ -139,6 +139,14 @@ def store(*, owner: str, data: bytes, case_id: ObjectId | None = None) -> Attach
         raise
 
 
+def discard(attachment: Attachment) -> None:
+    """Remove a stored photo that was not taken after all: its record, then its files."""
+    attachment.delete()
+    for file_id in (attachment.file_id, attachment.thumbnail_id):
+        with contextlib.suppress(Exception):  # best effort, as in `store`
+            _fs().delete(file_id)
+
+
 def read(attachment: Attachment, *, thumbnail: bool = False) -> bytes:
     try:
         return _fs().get(attachment.thumbnail_id if thumbnail else attachment.file_id).read()

@@ -15,6 +15,8 @@ from server.errors import Conflict, NotFound, Unprocessable
 from server.extensions.limits import enforce
 from workflows import case_machine as machine
 
+PER_CASE = attachments.MAX_PER_CASE * 3  # a report's photos, the handling's and the verification's
+
 
 def upload(*, principal: Principal, data: bytes):
     """Store a photo uploaded ahead of the report that will reference it."""
@@ -26,13 +28,26 @@ def add_attachment(*, principal: Principal, case_id: ObjectId, data: bytes):
     """Upload a photo straight onto a visible, open case (e.g. a handling result)."""
     enforce("RATE_LIMIT_UPLOADS", principal.key)
     case = get(principal=principal, case_id=case_id)
+    _check_room(case)  # answered before the photo is processed, in the common case
+    stored = attachments.store(owner=principal.key, data=data, case_id=case.id)
+    # The limit and the state are conditions of the one write that takes the slot: two uploads
+    # racing for the last slot cannot both get it, nor one land on a case closed meanwhile.
+    taken = Case._get_collection().update_one(
+        {"_id": case.id, "status": {"$in": [state.value for state in machine.OPEN_STATES]},
+         f"attachments.{PER_CASE - 1}": {"$exists": False}},
+        {"$addToSet": {"attachments": str(stored.id)}})
+    if not taken.matched_count:
+        attachments.discard(stored)
+        _check_room(Case.objects(id=case.id).only("status", "attachments").get())
+        raise Conflict("案件已被他人同时修改，请重试", reason="version_conflict")  # pragma: no cover
+    return stored
+
+
+def _check_room(case: Case) -> None:
     if machine.State(case.status) not in machine.OPEN_STATES:
         raise Conflict("案件已办结，不能再添加图片", reason="case_closed")
-    if len(case.attachments) >= attachments.MAX_PER_CASE * 3:
+    if len(case.attachments) >= PER_CASE:
         raise Unprocessable("该案件的图片已达上限", reason="too_many_attachments")
-    stored = attachments.store(owner=principal.key, data=data, case_id=case.id)
-    Case.objects(id=case.id).update_one(add_to_set__attachments=str(stored.id))
-    return stored
 
 
 def get_attachment(*, principal: Principal, attachment_id: ObjectId):

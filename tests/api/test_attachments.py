@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from bson import ObjectId
 from PIL import Image
 
 from server.cases.attachments import Attachment
@@ -128,3 +129,21 @@ def test_photos_cannot_be_added_to_a_closed_case(as_user, case_in):
     response = upload(as_user("dispatcher"), image_bytes(),
                       path=f"/api/v1/cases/{case['id']}/attachments")
     assert response.status_code == 409
+
+
+def test_uploads_racing_for_a_cases_last_photo_slot_get_it_once(as_user, case_in):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from server.cases.models import Case
+    from server.cases.photos import PER_CASE
+
+    case = case_in("in_progress")
+    Case.objects(id=case["id"]).update_one(set__attachments=[str(ObjectId())
+                                                             for _ in range(PER_CASE - 1)])
+    clients = [as_user("handler") for _ in range(4)]
+    path = f"/api/v1/cases/{case['id']}/attachments"
+    with ThreadPoolExecutor(4) as pool:
+        codes = sorted(pool.map(lambda c: upload(c, image_bytes(), path=path).status_code, clients))
+    assert codes == [201, 422, 422, 422]
+    assert len(Case.objects.get(id=case["id"]).attachments) == PER_CASE
+    assert Attachment.objects(case=case["id"]).count() == 1  # the losers' photos are not kept

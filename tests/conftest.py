@@ -18,11 +18,9 @@ from server.auth.models import User
 from server.auth.passwords import hash_password
 from server.auth.principals import user_claims
 from server.auth.tokens import issue_access_token
-from server.catalog import calendars, sla_profiles
-from server.catalog import service as catalog
 from server.demo import DEMO_PASSWORD, seed_demo
+from server.extensions.cache import clear_all
 from server.extensions.dbserver import DatabaseServer
-from server.grids.service import grid_index
 from tests.clock import clock_free_env
 
 pytest_plugins = ["tests.cases", "tests.push", "tests.redis_server"]
@@ -114,13 +112,7 @@ def clean_db(app, request):
         db[name].delete_many({})
     _resident.difference_update(names)
     commands.written.clear()
-    grid_index.reset()
-    catalog.clear_cache()
-    calendars.clear_cache()
-    sla_profiles.clear_cache()
-    app.extensions["gridhub_keyring"].clear()
-    app.extensions["gridhub_verified"].clear()
-    app.extensions["gridhub_user_state"].clear()
+    clear_all()  # every per-process cache
     app.extensions["gridhub_limiter"].reset()
 
 

@@ -31,7 +31,6 @@ from workflows.timeutil import aware
 # The notices a clock gives, in the order they fall due: (level key, event type, escalation).
 NOTICES = (("warning", "sla.warning", 0), ("overdue", "sla.overdue", 0),
            ("escalated:1", "sla.escalated", 1), ("escalated:2", "sla.escalated", 2))
-LIGHTS = ("green", "yellow", "red")
 
 @dataclass(frozen=True)
 class Clock:

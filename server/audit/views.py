@@ -5,7 +5,8 @@ from marshmallow import fields, validate
 
 from server.audit import service
 from server.auth.principals import authenticate
-from server.extensions.api import Blueprint, LocalDateTime, Page, Schema
+from server.extensions.api import Blueprint, Page
+from server.extensions.schema import LocalDateTime, Schema
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="审计日志")
 

@@ -6,7 +6,8 @@ from marshmallow import fields, validate
 from server.auth import clients
 from server.auth.models import SCOPES
 from server.auth.principals import authenticate
-from server.extensions.api import Blueprint, LocalDateTime, Page, Schema
+from server.extensions.api import Blueprint, Page
+from server.extensions.schema import LocalDateTime, Schema
 
 blp = Blueprint("clients", __name__, url_prefix="/api/v1", description="接入应用（兄弟应用）")
 

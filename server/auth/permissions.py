@@ -21,7 +21,6 @@ ADMINS = ("admin", "platform_admin")
 ADMIN = frozenset(ADMINS)
 PLATFORM = frozenset({"platform_admin"})  # what every county shares: catalogue, sister apps
 OVERSIGHT = frozenset({"supervisor", "dispatcher", *ADMINS})
-STAFF = ANY_ROLE - {"resident"}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from server.extensions.api import Schema
+from server.extensions.schema import Schema
 
 # grant type -> the fields it needs
 GRANTS = {

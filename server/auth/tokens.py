@@ -27,6 +27,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from server.auth.models import RevokedToken, SigningKey
 from server.errors import Unauthorized
+from server.extensions.cache import register
 
 ALLOWED_ALGORITHMS = ("ES256", "RS256")
 
@@ -82,6 +83,7 @@ class KeyRing:
         self._lock = threading.Lock()
         self._signing: tuple[str, str, Any, float] | None = None  # kid, alg, private key, read at
         self._public: dict[str, tuple[str, Any, float]] = {}
+        register(self)
 
     def clear(self) -> None:
         with self._lock:
@@ -208,6 +210,7 @@ class VerifiedCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
+        register(self)
 
     def get(self, key: tuple[str, str, str]) -> dict[str, Any] | None:
         now = time.time()

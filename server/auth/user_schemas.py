@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from server.extensions.api import LocalDateTime, Schema
+from server.extensions.schema import LocalDateTime, Schema
 from workflows.case_table import ROLES
 
 _ID = validate.Regexp(r"^[0-9a-f]{24}$")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, fields, validate
 
-from server.extensions.api import LocalDateTime, Schema, object_id_field
+from server.extensions.schema import LocalDateTime, Schema, object_id_field
 from server.grids.coords import SYSTEMS
 from workflows.case_table import (
     ACTIONS,
@@ -78,11 +78,6 @@ class CaseListArgsSchema(Schema):
                                                     "(pii:read: admins, dispatchers)"})
 
 
-class PointOutSchema(Schema):
-    lat = fields.Float()
-    lng = fields.Float()
-
-
 class ReporterSchema(Schema):
     key = _text()
     name = _text(metadata={"description": "a resident's name masked (王**) without pii:read"})
@@ -145,8 +140,8 @@ class CaseSchema(Schema):
     suggested_department = _text(allow_none=True)
     department = _text(allow_none=True)
     assignee = _text(allow_none=True)
-    reporter = fields.Dict(attribute="reporter_view", metadata={
-        "description": "{key, name, phone, contact_name}; masked (脱敏) without pii:read"})
+    reporter = fields.Nested(ReporterSchema, attribute="reporter_view", metadata={
+        "description": "who reported and how to call them back; masked (脱敏) without pii:read"})
     attachments = fields.List(_text())
     media_url = _text(allow_none=True)
     location_source = _text(metadata={"description": "gps, or address (placed by region names)"})

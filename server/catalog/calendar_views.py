@@ -5,7 +5,8 @@ from marshmallow import fields, validate
 
 from server.auth.principals import authenticate
 from server.catalog import calendars
-from server.extensions.api import Blueprint, Schema
+from server.extensions.api import Blueprint
+from server.extensions.schema import Schema
 
 blp = Blueprint("calendars", __name__, url_prefix="/api/v1", description="工作日历")
 

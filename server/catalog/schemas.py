@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from server.catalog.models import DATATYPES, PRIORITIES
-from server.extensions.api import Schema
+from server.extensions.schema import Schema
 
 LISTS = ("singlevaluelist", "multivaluelist")
 

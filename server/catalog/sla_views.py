@@ -5,7 +5,8 @@ from marshmallow import fields, validate
 
 from server.auth.principals import authenticate
 from server.catalog import sla_profiles
-from server.extensions.api import Blueprint, Schema
+from server.extensions.api import Blueprint
+from server.extensions.schema import Schema
 from workflows import sla_policy
 from workflows.calendar import UNITS
 

@@ -1,17 +1,42 @@
-"""A small per-process cache for reference data read on every request.
+"""Per-process caches, in one registry.
 
-Entries expire after `seconds`, so a change written through another process is seen here
-within that time; the process that writes clears the cache at once.
+`TTLCache` holds reference data read on every request (categories, calendars, SLA profiles,
+users' token state): entries expire after `seconds`, so a change written through another
+process is seen here within that time; the process that writes clears the cache at once.
+Every per-process cache — these, the grid index, the signing-key ring, the verified-token
+cache — registers itself here, so `clear_all()` forgets everything a process holds (tests call
+it between tests, instead of knowing each cache).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 V = TypeVar("V")
+
+
+class Clearable(Protocol):
+    def clear(self) -> None: ...
+
+
+_registry: weakref.WeakSet = weakref.WeakSet()
+C = TypeVar("C", bound=Clearable)
+
+
+def register(cache: C) -> C:
+    """Add a per-process cache to the registry (held weakly); return it."""
+    _registry.add(cache)
+    return cache
+
+
+def clear_all() -> None:
+    """Forget what every registered cache of this process holds."""
+    for cache in list(_registry):
+        cache.clear()
 
 
 class TTLCache(Generic[V]):
@@ -22,6 +47,7 @@ class TTLCache(Generic[V]):
         self.max_entries = max_entries  # keys sent by clients must not grow it forever
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, V]] = {}
+        register(self)
 
     def get(self, key: str, load: Callable[[], V]) -> V:
         """The cached value for `key`, or `load()` (cached too, None included)."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, fields, validate
 
-from server.extensions.api import Schema
+from server.extensions.schema import Schema
 from server.grids.coords import SYSTEMS
 
 

@@ -15,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 
 from server.auth.models import User
 from server.errors import Unprocessable
+from server.extensions.cache import register
 from server.grids.coords import to_wgs84
 from server.grids.models import Department, Region
 
@@ -68,6 +69,10 @@ class GridIndex:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.reset()
+        register(self)
+
+    def clear(self) -> None:
         self.reset()
 
     def reset(self) -> None:
@@ -159,11 +164,6 @@ def place_name(region_path: list[str]) -> str | None:
 def find_department(*, code: str) -> Department | None:
     """An active department by code, or None."""
     return Department.objects(code=code, active=True).first()
-
-
-def subtree_codes(*, code: str) -> list[str]:
-    """Codes of a region node and all its descendants."""
-    return [r.code for r in Region.objects(path=code).only("code")]
 
 
 def locate_details(*, lat: float, lng: float, system: str = "wgs84") -> dict:

@@ -5,7 +5,8 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from server.auth.principals import authenticate
-from server.extensions.api import Blueprint, LocalDateTime, Schema
+from server.extensions.api import Blueprint
+from server.extensions.schema import LocalDateTime, Schema
 from server.hub import service
 from server.hub.models import AUDIENCES, BUILTINS, ENTRY_TYPES, KINDS
 

@@ -4,7 +4,8 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from server.auth.principals import authenticate
-from server.extensions.api import Blueprint, LocalDateTime, Page, Schema
+from server.extensions.api import Blueprint, Page
+from server.extensions.schema import LocalDateTime, Schema
 from server.inbox import devices, service
 from server.inbox.models import DELIVERED, PLATFORMS, STATUSES
 

@@ -32,7 +32,7 @@ from server.cases.models import Case
 from server.cases.scope import scope_filter
 from server.catalog.models import Category
 from server.errors import GridhubError
-from server.extensions.api import within_bounds
+from server.extensions.schema import within_bounds
 from server.grids import gazetteer
 from server.grids import service as grids
 from server.grids.models import Department

@@ -4,7 +4,7 @@ from datetime import date
 
 from marshmallow import fields, validate
 
-from server.extensions.api import LocalDateTime, Schema
+from server.extensions.schema import LocalDateTime, Schema
 from server.supervision.board import LIGHT_FILTERS
 from workflows import sla_policy
 

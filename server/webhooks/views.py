@@ -6,7 +6,8 @@ from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate, validates
 
 from server.auth.principals import authenticate
-from server.extensions.api import Blueprint, LocalDateTime, Page, Schema
+from server.extensions.api import Blueprint, Page
+from server.extensions.schema import LocalDateTime, Schema
 from server.inbox.views import DeliverySchema
 from server.webhooks import service
 from workflows.case_table import ACTIONS

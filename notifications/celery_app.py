@@ -1,7 +1,7 @@
 """Celery bound to the Flask app (DESIGN §3, §8).
 
 Every task runs inside an app context of the Flask app it is bound to (`bind(app)`, which
-`create_app` does; a bare `celery -A notifications.worker` builds the app from the
+`create_app` does; a bare `celery -A server.worker` builds the app from the
 environment there). This module imports nothing of `server`: the dependency runs one way.
 JSON is the only accepted content; tasks are acknowledged late and re-queued when a worker
 dies.
@@ -24,7 +24,7 @@ def flask_app() -> Flask:
     """The Flask app tasks run in (bound by `create_app`)."""
     if "app" not in _bound:
         raise RuntimeError("no Flask app bound: start workers with `gridhub worker` "
-                           "or `celery -A notifications.worker`")
+                           "or `celery -A server.worker`")
     return _bound["app"]
 
 

@@ -13,10 +13,10 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from server.audit.service import record
-from server.auth import identity
+from server.auth import clients, identity
 from server.auth.models import LoginThrottle, RefreshToken, RevokedToken, User
 from server.auth.passwords import verify_password
-from server.auth.principals import county_of, user_claims
+from server.auth.principals import Principal, county_of, user_claims
 from server.auth.tokens import issue_access_token
 from server.errors import GridhubError, ServiceUnavailable, Unauthorized
 from server.timeutil import aware, now_utc
@@ -178,3 +178,30 @@ def exchange_grant(*, subject_token: str, subject_token_type: str) -> dict[str, 
     record("auth.exchange", result="success", actor=f"user:{user.id}", status=200,
            target=f"hub:{who.subject}", level=who.level)
     return {**_tokens(user), "issued_token_type": ACCESS_TOKEN_TYPE}
+
+
+CLIENT_FIELDS = ("client_id", "client_secret", "client_assertion_type", "client_assertion", "scope")
+
+
+def grant(body: dict[str, Any]) -> dict[str, Any]:
+    """Tokens for a token request, by its grant type (password, refresh_token,
+    client_credentials, RFC 8693 token exchange)."""
+    kind = body["grant_type"]
+    if kind.endswith(":token-exchange"):
+        return exchange_grant(subject_token=body["subject_token"],
+                              subject_token_type=body["subject_token_type"])
+    if kind == "refresh_token":
+        return refresh_grant(refresh_token=body["refresh_token"])
+    if kind == "client_credentials":
+        return clients.client_credentials_grant(**{k: body.get(k) for k in CLIENT_FIELDS})
+    return password_grant(username=body["username"], password=body["password"])
+
+
+def me(principal: Principal) -> dict[str, Any]:
+    """Who a token belongs to, with the user's own phone number (their own data, in clear)."""
+    user = User.objects(id=principal.id).only("phone_sealed").first() \
+        if principal.kind == "user" else None
+    return {"id": principal.id, "kind": principal.kind, "name": principal.name,
+            "roles": sorted(principal.roles), "org": principal.org,
+            "org_kind": principal.org_kind, "grids": sorted(principal.grids),
+            "level": principal.level, "phone": user.phone if user else None}

@@ -3,8 +3,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
-from server.auth import clients, identity, service
-from server.auth.models import User
+from server.auth import identity, service
 from server.auth.principals import authenticate
 from server.auth.schemas import (
     DevTicketRequestSchema,
@@ -43,15 +42,7 @@ class Token(MethodView):
         body = blp.ARGUMENTS_PARSER.parse(_token_request, location="json_or_form")
         if body["grant_type"] == "password":
             enforce("RATE_LIMIT_TOKEN_USER", body["username"].lower())
-        if body["grant_type"].endswith(":token-exchange"):
-            return service.exchange_grant(subject_token=body["subject_token"],
-                                          subject_token_type=body["subject_token_type"])
-        if body["grant_type"] == "refresh_token":
-            return service.refresh_grant(refresh_token=body["refresh_token"])
-        if body["grant_type"] == "client_credentials":
-            fields = ("client_id", "client_secret", "client_assertion_type", "client_assertion", "scope")
-            return clients.client_credentials_grant(**{k: body.get(k) for k in fields})
-        return service.password_grant(username=body["username"], password=body["password"])
+        return service.grant(body)
 
 
 @blp.route("/auth/logout")
@@ -70,13 +61,7 @@ class Me(MethodView):
     @blp.response(200, MeSchema)
     def get(self):
         """Who the token belongs to."""
-        principal = authenticate()
-        user = User.objects(id=principal.id).only("phone_sealed").first() \
-            if principal.kind == "user" else None
-        return {"id": principal.id, "kind": principal.kind, "name": principal.name,
-                "roles": sorted(principal.roles), "org": principal.org,
-                "org_kind": principal.org_kind, "grids": sorted(principal.grids),
-                "level": principal.level, "phone": user.phone if user else None}
+        return service.me(authenticate())
 
 
 @blp.route("/auth/dev-tickets")

@@ -11,13 +11,11 @@ from celery.beat import EmbeddedService, Scheduler
 from celery.worker import WorkController
 from flask import Flask
 
-from notifications.celery_app import bind
-
 log = logging.getLogger(__name__)
 
 
 def start(app: Flask) -> tuple[WorkController, EmbeddedService]:
-    celery = bind(app)
+    celery = app.extensions["celery"]
     worker = WorkController(app=celery, pool="threads", concurrency=2,
                             hostname="embedded@gridhub", without_heartbeat=True,
                             without_mingle=True, without_gossip=True, loglevel="WARNING")

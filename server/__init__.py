@@ -81,9 +81,9 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.hub.miniapp import init_miniapp
 
     init_miniapp(app)
-    from notifications.celery_app import bind
+    from server.extensions.celery import celery_init_app
 
-    bind(app)
+    celery_init_app(app)
     from server.extensions.limits import init_limits
     from server.extensions.web import init_web
 

@@ -128,10 +128,7 @@ def keys_list_command() -> None:
 @with_appcontext
 def worker_command(celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker (notifications, SLA sweep); extra arguments go to Celery."""
-    from notifications.celery_app import bind
-
-    bind(current_app._get_current_object()).worker_main(
-        ["worker", "--loglevel=INFO", *celery_args])
+    current_app.extensions["celery"].worker_main(["worker", "--loglevel=INFO", *celery_args])
 
 
 @cli.command("beat", context_settings={"ignore_unknown_options": True})
@@ -139,9 +136,7 @@ def worker_command(celery_args: tuple[str, ...]) -> None:
 @with_appcontext
 def beat_command(celery_args: tuple[str, ...]) -> None:
     """Run Celery beat (run exactly one): the SLA sweep every minute."""
-    from notifications.celery_app import bind
-
-    bind(current_app._get_current_object()).start(["beat", "--loglevel=INFO", *celery_args])
+    current_app.extensions["celery"].start(["beat", "--loglevel=INFO", *celery_args])
 
 
 @cli.command("import-grids")

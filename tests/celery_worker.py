@@ -8,8 +8,6 @@ import time
 from celery.contrib.testing.worker import start_worker
 from kombu import pools
 
-from notifications.celery_app import bind
-
 
 def _reset_connections(celery) -> None:
     """Forget pooled broker connections so the next use connects to the new broker URL."""
@@ -22,7 +20,7 @@ def _reset_connections(celery) -> None:
 def worker_on(app, broker_url: str):
     """A worker thread consuming from `broker_url`, bound to the test app; the queue starts
     empty, and the app publishes there too."""
-    celery = bind(app)
+    celery = app.extensions["celery"]
     previous = celery.conf.broker_url
     celery.conf.broker_url = broker_url
     _reset_connections(celery)

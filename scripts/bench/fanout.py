@@ -123,7 +123,6 @@ def bench_throughput(count: int, rtt: float = 0.0) -> dict[str, float]:
 def bench_latency(alerts: int, uri: str) -> dict[str, float]:
     from celery.contrib.testing.worker import start_worker
 
-    from notifications.celery_app import bind
     from server import TestConfig, create_app
     from server.auth.models import User
     from server.auth.principals import user_claims
@@ -152,7 +151,7 @@ def bench_latency(alerts: int, uri: str) -> dict[str, float]:
                 assert response.status_code in (200, 201), response.json
                 return response.json
 
-            celery = bind(app)
+            celery = app.extensions["celery"]
             with celery.connection_for_write() as connection:
                 connection.default_channel.queue_purge(celery.conf.task_default_queue)
 

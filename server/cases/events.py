@@ -14,13 +14,11 @@ import logging
 from datetime import datetime, timedelta
 
 from bson import ObjectId
-from flask import current_app
 
+from notifications.tasks import deliver, fanout
 from server.cases.models import Case
 
 log = logging.getLogger(__name__)
-FANOUT_TASK = "gridhub.fanout"
-DELIVER_TASK = "gridhub.deliver"
 RELAY_AFTER = timedelta(seconds=15)
 
 
@@ -31,10 +29,9 @@ def pending_fields(now: datetime) -> dict:
 
 def publish(case_id: ObjectId, seqs: list[int]) -> bool:
     """Hand the events to the broker; True when it accepted all of them."""
-    celery = current_app.extensions["celery"]
     try:
         for seq in seqs:
-            celery.send_task(FANOUT_TASK, args=[str(case_id), seq])
+            fanout.delay(str(case_id), seq)
     except Exception as exc:  # any broker failure: the relay will publish later
         log.warning("broker unavailable, events of case %s left to the relay: %s", case_id, exc)
         return False
@@ -68,7 +65,7 @@ def queue_delivery(ids: list[str]) -> bool:
     """Queue notifications for delivery; if the broker is down, the delivery recovery (beat)
     finds them pending and queues them later."""
     try:
-        current_app.extensions["celery"].send_task(DELIVER_TASK, args=[ids])
+        deliver.delay(ids)
     except Exception as exc:  # any broker failure
         log.warning("broker unavailable, %d deliveries left to the recovery: %s", len(ids), exc)
         return False

@@ -101,7 +101,8 @@ def test_a_transition_with_the_broker_down_succeeds_and_the_relay_publishes_late
     case = case_in("dispatched")
     stored = Case.objects.get(id=case["id"])
     assert stored.publish_pending_since is not None and stored.published_seq == 0
-    monkeypatch.setattr(celery, "send_task", lambda name, args: sent.append(args))
+    monkeypatch.setattr(celery, "send_task",
+                        lambda name, args, *rest, **options: sent.append(list(args)))
     assert events.relay(now=from_now(hours=1)) == stored.version
     assert sent == [[case["id"], seq] for seq in range(1, stored.version + 1)]
     stored.reload()

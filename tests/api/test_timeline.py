@@ -121,7 +121,7 @@ def test_no_reminder_for_an_evaluated_case(closed_request, transition):
 
 
 def test_the_hourly_task_sends_the_reminders_due(app, closed_request):
-    from notifications.tasks import evaluation_reminders
+    from server.supervision.tasks import evaluation_reminders
 
     with time_machine.travel(days_after_closing(closed_request, 3.5)):
         assert evaluation_reminders.apply().get() == 1

@@ -6,9 +6,9 @@ import threading
 
 import time_machine
 
-from notifications.tasks import sla_sweep
 from server.cases.models import Case
 from server.supervision.sweep import RETRY_FAILED_AFTER, sweep
+from server.supervision.tasks import sla_sweep
 from tests.celery_worker import wait_for
 from tests.clock import at
 

@@ -1,42 +1,47 @@
-"""Celery bound to the Flask app (DESIGN §3, §8).
+"""Celery, the Flask way (Flask's `celery_init_app` pattern, DESIGN §3, §8).
 
-Every task runs inside an app context of the Flask app it is bound to (`bind(app)`, which
-`create_app` does; a bare `celery -A server.worker` builds the app from the
-environment there). This module imports nothing of `server`: the dependency runs one way.
-JSON is the only accepted content; tasks are acknowledged late and re-queued when a worker
-dies.
+`celery_init_app(app)` makes one Celery app per Flask app, whose tasks run inside that Flask
+app's context (the task class closes over it: no global). Tasks are `@shared_task`s in each
+domain's `tasks.py` (`TASK_MODULES`), imported by the app factory so that both the API (which
+publishes them by reference, `fanout.delay(...)`) and the worker know them; `server.worker`
+is the entry of a bare `celery -A server.worker worker`. JSON is the only accepted content;
+tasks are acknowledged late and re-queued when a worker dies.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
 
+# Each domain's tasks (udata's `tasks.py` per domain, loaded by the app).
+TASK_MODULES = ("server.cases.tasks", "server.supervision.tasks", "server.audit.tasks",
+                "notifications.tasks")
 # The broker keeps an unacknowledged message this long before handing it to another worker:
 # longer than the longest retry backoff (1 h), so a waiting retry is never delivered twice.
 VISIBILITY_TIMEOUT = 2 * 3600
-_bound: dict[str, Flask] = {}
 
 
-def flask_app() -> Flask:
-    """The Flask app tasks run in (bound by `create_app`)."""
-    if "app" not in _bound:
-        raise RuntimeError("no Flask app bound: start workers with `gridhub worker` "
-                           "or `celery -A server.worker`")
-    return _bound["app"]
+def celery_init_app(app: Flask) -> Celery:
+    """The Celery app of `app` (in `app.extensions["celery"]`), its tasks loaded."""
 
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return super().__call__(*args, **kwargs)
 
-class FlaskTask(Task):
-    """Runs the task inside the bound Flask app's context."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with flask_app().app_context():
-            return super().__call__(*args, **kwargs)
-
-
-celery = Celery("gridhub", task_cls=FlaskTask, include=["notifications.tasks"])
+    celery = Celery(app.import_name, task_cls=FlaskTask, include=list(TASK_MODULES))
+    celery.conf.update(settings(app.config))
+    # Shared tasks resolve to the current Celery app, in the request threads, the worker's and
+    # the embedded ones alike: make this one the default.
+    celery.set_default()
+    celery.set_current()
+    app.extensions["celery"] = celery
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+    return celery
 
 
 def settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -72,15 +77,3 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
             "evaluation-reminders": {"task": "gridhub.evaluation_reminders", "schedule": 3600.0},
         },
     }
-
-
-def bind(app: Flask) -> Celery:
-    """Make `app` the Flask app tasks run in and configure Celery from its config."""
-    _bound["app"] = app
-    celery.conf.update(settings(app.config))
-    # A pool thread with no current app falls back to Celery's default app, which holds copies
-    # of our tasks (shared tasks) without the Flask context: make ours the default.
-    celery.set_default()
-    celery.set_current()
-    app.extensions["celery"] = celery
-    return celery

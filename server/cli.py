@@ -179,7 +179,7 @@ def load_calendar_command(region: str, path: str, year: int | None) -> None:
     from marshmallow import ValidationError
 
     from server.catalog import calendars
-    from server.catalog.calendar_views import DaySchema
+    from server.catalog.schemas import DaySchema
     from server.errors import GridhubError
 
     try:

@@ -1,72 +1,19 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import fields, validate
 
 from server.auth.principals import authenticate
 from server.catalog import sla_profiles
+from server.catalog.schemas import (
+    ChoiceBodySchema,
+    ChoiceSchema,
+    ProfileBodySchema,
+    ProfileCreateSchema,
+    ProfileSchema,
+)
 from server.extensions.api import Blueprint
-from server.extensions.schema import Schema
-from workflows import sla_policy
-from workflows.calendar import UNITS
 
 blp = Blueprint("sla_profiles", __name__, url_prefix="/api/v1", description="时限方案")
-
-
-class SlaLimitSchema(Schema):
-    amount = fields.Float(required=True, allow_nan=False,
-                          validate=validate.Range(min=0, min_inclusive=False, max=100_000))
-    unit = fields.String(required=True, validate=validate.OneOf(UNITS), metadata={
-        "description": "min/h: natural time; wh: working hours; wd: working days"})
-
-
-class NoticePointSchema(Schema):
-    percent = fields.Float(allow_nan=False, validate=validate.Range(min=0, min_inclusive=False,
-                                                                    max=1000))
-    offset = fields.Nested(SlaLimitSchema, metadata={
-        "description": "before the deadline (warning) or after it (escalation)"})
-
-
-class RuleSchema(Schema):
-    category = fields.String(load_default="", validate=validate.Length(0, 12), metadata={
-        "description": "a category code or 大类 prefix; empty for every category"})
-    priority = fields.String(load_default=sla_policy.ANY,
-                             validate=validate.OneOf([*sla_policy.PRIORITIES, sla_policy.ANY]))
-    limits = fields.Dict(keys=fields.String(validate=validate.OneOf(sla_policy.PHASES)),
-                         values=fields.Nested(SlaLimitSchema), required=True)
-
-
-class ProfileBodySchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 100))
-    description = fields.String(validate=validate.Length(0, 500))
-    rules = fields.List(fields.Nested(RuleSchema), required=True,
-                        validate=validate.Length(1, 500))
-    warn = fields.Nested(NoticePointSchema, load_default=lambda: {"percent": 80})
-    escalate = fields.List(fields.Nested(NoticePointSchema), validate=validate.Length(2, 2),
-                           load_default=lambda: [{"percent": 150}, {"percent": 200}])
-    max_extension = fields.Nested(SlaLimitSchema, allow_none=True, load_default=None)
-    return_window = fields.Nested(SlaLimitSchema, allow_none=True, load_default=None)
-    is_default = fields.Boolean(load_default=False)
-
-
-class ProfileCreateSchema(ProfileBodySchema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-z][0-9a-z_-]{1,40}$"))
-
-
-class ProfileSchema(ProfileCreateSchema):
-    regions = fields.List(fields.String(), metadata={"description": "regions that chose it"})
-    updated_at = fields.DateTime()
-
-
-class ChoiceBodySchema(Schema):
-    profile = fields.String(required=True, allow_none=True)
-
-
-class ChoiceSchema(Schema):
-    region = fields.String()
-    profile = fields.String(allow_none=True)
-    effective = fields.String(allow_none=True, metadata={
-        "description": "the profile cases here run on, after inheritance and the default"})
 
 
 @blp.route("/sla-profiles")

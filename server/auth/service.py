@@ -61,19 +61,18 @@ def _attempt(key: str) -> bool:
         {"_id": key, "$or": [{"locked_until": {"$lte": now}},
                              {"locked_until": None, "updated_at": {"$lte": now - LOCKOUT}}]},
         {"$set": {"failures": 0}, "$unset": {"locked_until": ""}})
-    raw = None
-    # Two concurrent upserts of a new key: MongoDB may refuse one (duplicate key), SecantusDB
-    # may answer one with no document (docs/DATABASE.md, #11); either is retried.
-    for _ in range(3):
-        try:
-            raw = collection.find_one_and_update(
-                {"_id": key}, {"$inc": {"failures": 1}, "$set": {"updated_at": now}},
-                upsert=True, return_document=ReturnDocument.AFTER)
-        except DuplicateKeyError:
-            raw = None
-        if raw is not None:
-            break
-    if raw is None:  # could not count the attempt: it is not checked
+    # The key's document is made first, on its own: an upserting increment raced by another
+    # can fail on MongoDB (duplicate key) and, on SecantusDB, apply but answer no document
+    # (docs/DATABASE.md, #11) — retrying it would count one attempt twice.
+    try:
+        collection.update_one({"_id": key}, {"$setOnInsert": {"failures": 0, "updated_at": now}},
+                              upsert=True)
+    except DuplicateKeyError:
+        pass  # another attempt made it
+    raw = collection.find_one_and_update(
+        {"_id": key}, {"$inc": {"failures": 1}, "$set": {"updated_at": now}},
+        return_document=ReturnDocument.AFTER)
+    if raw is None:  # removed meanwhile (an expired lock cleared): this attempt is not checked
         return False
     locked = aware(raw.get("locked_until"))
     return raw["failures"] <= MAX_FAILURES and not (locked is not None and locked > now)

@@ -61,15 +61,12 @@ def transition(as_user):
 
 
 @pytest.fixture
-def case_in(report, transition):
-    """`case_in("in_progress")`: a case reported by the grid worker and walked to that state."""
+def case_in(demo):
+    """`case_in("in_progress")`: a case reported by the grid worker and walked to that state
+    by the case service (`tests.factories.CaseFactory`; no HTTP)."""
+    from tests.factories import CaseFactory
 
     def make(state, reporter="gridworker", **overrides):
-        case = report(reporter, **overrides)
-        for username, body in CLOSED_LOOP[:STEPS_TO[state]]:
-            response = transition(case["id"], username, body)
-            assert response.status_code == 200, response.json
-            case = response.json
-        return case
+        return CaseFactory(reporter=reporter, steps=STEPS_TO[state], **overrides)
 
     return make

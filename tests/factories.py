@@ -7,8 +7,12 @@ from bson import ObjectId
 from factory.mongoengine import MongoEngineFactory
 
 from server.auth.models import User
+from server.auth.principals import Principal, principal_from_claims, user_claims
+from server.cases import service
 from server.cases.models import Case
+from server.cases.schemas import CaseCreateSchema, CaseSchema
 from server.cases.scope import scope_keys
+from tests.cases import CLOSED_LOOP, IN_GRID, STEPS_TO
 from tests.clock import at
 from tests.conftest import DEMO_HASH
 
@@ -57,3 +61,42 @@ def insert_cases(count, *, region_path=("371083", "371083001", "371083001001",
         "handle_wm": handle_wm, "created_at": day, "created_day": f"{day:%Y-%m-%d}",
         "updated_at": day,
     } for _ in range(count)])
+
+
+def principal_of(username: str) -> Principal:
+    """The principal a demo (or factory) user's token would carry."""
+    user = User.objects.get(username=username)
+    return principal_from_claims({"sub": f"user:{user.id}", **user_claims(user)})
+
+
+class CaseFactory(factory.Factory):
+    """A case reported and walked through the closed loop by the case service itself (no
+    HTTP): `CaseFactory()` is reported; `CaseFactory(in_progress=True)` signed by the handler,
+    and so on. Answers the case as the API would (`CaseSchema`, seen by the last actor)."""
+
+    class Meta:
+        model = dict
+
+    reporter = "gridworker"
+    steps = 0  # how far along CLOSED_LOOP (a trait sets it)
+    category = "0102"
+    description = "路边堆放暴露垃圾"
+    location = factory.LazyFunction(lambda: dict(IN_GRID))
+    address = "胜利街12号"
+
+    class Params:
+        accepted = factory.Trait(steps=STEPS_TO["accepted"])
+        dispatched = factory.Trait(steps=STEPS_TO["dispatched"])
+        in_progress = factory.Trait(steps=STEPS_TO["in_progress"])
+        handled = factory.Trait(steps=STEPS_TO["handled"])
+        closed = factory.Trait(steps=STEPS_TO["closed"])
+
+    @classmethod
+    def _create(cls, model_class, reporter: str, steps: int, **body):
+        case, _ = service.report(principal=principal_of(reporter),
+                                 data=CaseCreateSchema().load(body))
+        for username, step in CLOSED_LOOP[:steps]:
+            payload = dict(step)
+            case = service.apply_transition(principal=principal_of(username), case_id=case.id,
+                                            action=payload.pop("action"), payload=payload)
+        return CaseSchema().dump(case)

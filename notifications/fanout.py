@@ -8,7 +8,7 @@ delivered by being written; push and SMS ones are left `pending` for `notificati
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -21,7 +21,7 @@ from server.cases.models import Case
 from server.catalog import service as catalog
 from server.inbox import devices
 from server.inbox.models import Notification
-from server.timeutil import moment_label
+from server.timeutil import moment_label, now_utc
 from server.webhooks import service as webhooks
 from workflows.visibility import public_entry
 
@@ -79,7 +79,7 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
     title, body = rules.text(event_type, **texts, note=entry.get("note"))
     # What leaves the platform (webhooks) carries only the note written for the reporter.
     _, outside_body = rules.text(event_type, **texts, note=public["note"] if public else None)
-    now = now or datetime.now(UTC)
+    now = now or now_utc()
     event_key = f"case:{case_id}:{seq}"
     common = {"event_key": event_key, "case": case_id, "case_code": case.code,
               "seq": seq, "type": event_type, "title": title, "body": body,

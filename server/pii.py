@@ -27,6 +27,8 @@ from flask import current_app
 from mongoengine import DateTimeField, Document, StringField
 from mongoengine.errors import NotUniqueError
 
+from server.timeutil import now_utc
+
 log = logging.getLogger(__name__)
 
 # Roles holding `pii:read`: the county's administrators and the dispatchers who call residents
@@ -103,7 +105,6 @@ def vault() -> Vault:
 
 
 def _stored_key() -> bytes:
-    from datetime import UTC, datetime
 
     doc = PiiKey.objects(id="pii").first()
     if doc is None:
@@ -112,7 +113,7 @@ def _stored_key() -> bytes:
                         "the database itself; set GRIDHUB_PII_KEY in production")
         try:
             doc = PiiKey(key=base64.b64encode(secrets.token_bytes(32)).decode(),
-                         created_at=datetime.now(UTC)).save(force_insert=True)
+                         created_at=now_utc()).save(force_insert=True)
         except NotUniqueError:  # another process generated it first
             doc = PiiKey.objects(id="pii").first()
     return base64.b64decode(doc.key)

@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import jwt
@@ -28,6 +28,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from server.auth.models import RevokedToken, SigningKey
 from server.errors import Unauthorized
 from server.extensions.cache import register
+from server.timeutil import now_utc
 
 ALLOWED_ALGORITHMS = ("ES256", "RS256")
 
@@ -131,7 +132,7 @@ def _honoured(doc: SigningKey) -> bool:
     if doc.active or doc.retired_at is None:
         return bool(doc.active)
     retired = doc.retired_at if doc.retired_at.tzinfo else doc.retired_at.replace(tzinfo=UTC)
-    return retired + _grace() > datetime.now(UTC)
+    return retired + _grace() > now_utc()
 
 
 class KeysFromFiles(RuntimeError):
@@ -146,7 +147,7 @@ def rotate(alg: str) -> SigningKey:
                             "lifetime later")
     new = _generate_key(alg)
     SigningKey.objects(active=True, kid__ne=new.kid).update(set__active=False,
-                                                            set__retired_at=datetime.now(UTC))
+                                                            set__retired_at=now_utc())
     return new
 
 

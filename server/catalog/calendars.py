@@ -4,7 +4,7 @@ calendar (a new year's State Council notice is loaded here before the package co
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any
 
 from mongoengine import DictField, Document, ListField, StringField
@@ -14,7 +14,7 @@ from server.auth.principals import Principal
 from server.errors import Unprocessable, found
 from server.extensions.cache import TTLCache
 from server.grids.models import Region
-from server.timeutil import SHANGHAI
+from server.timeutil import SHANGHAI, now_utc
 from workflows.calendar import DEFAULT_OFFICE_HOURS, CalendarError, WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def clear_cache() -> None:
 
 def uncovered_years(*, today: date | None = None) -> list[int]:
     """This year and next, where the statutory calendar has no data (deadlines reach there)."""
-    today = today or datetime.now(SHANGHAI).date()
+    today = today or now_utc().astimezone(SHANGHAI).date()
     probe = WorkCalendar()
     return [y for y in (today.year, today.year + 1) if not probe.covers(y)]
 

@@ -3,8 +3,6 @@ a user (the least recently seen is dropped)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -12,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from server.auth.principals import Principal
 from server.errors import found
 from server.inbox.models import Device
+from server.timeutil import now_utc
 
 MAX_PER_USER = 10
 
@@ -23,7 +22,7 @@ def list_mine(*, principal: Principal):
 def register(*, principal: Principal, platform: str, token: str) -> tuple[Device, bool]:
     """Register the caller's device; (device, created). Re-registering refreshes it, and a
     token another user registered before moves to the caller."""
-    now = datetime.now(UTC)
+    now = now_utc()
     update = {"$set": {"user": principal.id, "platform": platform, "last_seen_at": now},
               "$setOnInsert": {"created_at": now}}
     collection = Device._get_collection()

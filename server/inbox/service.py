@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from bson import ObjectId
 
 from server.auth.permissions import admin_county, require_admin
@@ -11,6 +9,7 @@ from server.auth.principals import Principal
 from server.cases import events
 from server.errors import Conflict, found
 from server.inbox.models import DELIVERED, Notification
+from server.timeutil import now_utc
 
 
 def _mine(principal: Principal, **filters):
@@ -36,13 +35,13 @@ def mark_read(*, principal: Principal, notification_id: ObjectId) -> Notificatio
     notification = found(_mine(principal, id=notification_id).first(), "通知不存在")
     if notification.read_at is None:
         _mine(principal, id=notification_id, **UNREAD).update_one(
-            set__read_at=datetime.now(UTC))
+            set__read_at=now_utc())
         notification.reload()
     return notification
 
 
 def mark_all_read(*, principal: Principal) -> dict[str, int]:
-    changed = _mine(principal, **UNREAD).update(set__read_at=datetime.now(UTC))
+    changed = _mine(principal, **UNREAD).update(set__read_at=now_utc())
     return {"marked": changed}
 
 
@@ -72,7 +71,7 @@ def redrive(*, principal: Principal, notification_id: ObjectId) -> Notification:
     """Send a failed notification again from the first attempt (409 unless it failed)."""
     notification = found(_administered(principal).filter(id=notification_id).first(), "通知不存在")
     redriven = Notification.objects(id=notification_id, status="failed").update_one(
-        set__status="pending", set__attempts=0, set__next_attempt_at=datetime.now(UTC),
+        set__status="pending", set__attempts=0, set__next_attempt_at=now_utc(),
         unset__failed_at=True)
     if not redriven:
         raise Conflict("只有投递失败的通知可以重新投递", reason="not_failed", current=notification.status)

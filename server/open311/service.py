@@ -36,7 +36,7 @@ from server.extensions.schema import within_bounds
 from server.grids import gazetteer
 from server.grids import service as grids
 from server.grids.models import Department
-from server.timeutil import SHANGHAI
+from server.timeutil import SHANGHAI, now_utc
 from workflows.case_table import FINAL_STATES
 from workflows.visibility import public_entry
 
@@ -240,7 +240,7 @@ def _readable(reader: Principal | None) -> Q:
         raise Open311Error(403, "本平台未开放匿名查询，请使用具有 cases:read 授权的 api_key")
     public = [c.code for c in Category.objects(level=2, public=True).only("code")]
     return (Q(region_path__in=counties) & Q(category__in=public)
-            & Q(created_at__gte=datetime.now(UTC) - MAX_SPAN))
+            & Q(created_at__gte=now_utc() - MAX_SPAN))
 
 
 def find_requests(args: MultiDict) -> list[dict[str, Any]]:
@@ -269,7 +269,7 @@ def find_requests(args: MultiDict) -> list[dict[str, Any]]:
     if start and end and (end < start or end - start > MAX_SPAN):
         raise Open311Error(400, "start_date 与 end_date 须先后有序且相隔不超过 90 天")
     try:
-        end = end or (start + MAX_SPAN if start else datetime.now(UTC))
+        end = end or (start + MAX_SPAN if start else now_utc())
         start = start or end - MAX_SPAN
     except OverflowError:
         raise Open311Error(400, "start_date 或 end_date 超出可查询的范围") from None

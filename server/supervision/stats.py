@@ -24,7 +24,7 @@ from server.catalog.models import Category
 from server.errors import Unprocessable, found
 from server.extensions.queries import starts_with
 from server.grids.models import Department, Region
-from server.timeutil import SHANGHAI
+from server.timeutil import SHANGHAI, now_utc
 
 STATS_ROLES = ("supervisor", "dispatcher", "admin", "platform_admin")
 DEFAULT_DAYS = 30
@@ -83,7 +83,7 @@ def indicators(sums: dict[str, Any]) -> dict[str, Any]:
 
 def _period(args: dict[str, Any]) -> tuple[date, date]:
     """From and to (inclusive); by default the last 30 days. At most a year, from ≤ to."""
-    end = args.get("to") or datetime.now(SHANGHAI).date()
+    end = args.get("to") or now_utc().astimezone(SHANGHAI).date()
     start = args.get("from_") or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         raise Unprocessable("开始日期不能晚于结束日期", reason="invalid_period",

@@ -7,7 +7,6 @@ import hmac
 import json
 import secrets
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -18,6 +17,7 @@ from server.auth.permissions import admin_county, require_admin
 from server.auth.principals import Principal
 from server.errors import Forbidden, Unprocessable, found
 from server.inbox.models import Notification
+from server.timeutil import now_utc
 from server.webhooks import destinations
 from server.webhooks.models import WebhookSubscription
 
@@ -144,7 +144,7 @@ def test_delivery(*, principal: Principal, subscription_id: ObjectId) -> dict[st
     # text are not echoed (they would make this a reader of internal services).
     try:
         response = post(subscription, "ping", delivery_id,
-                        {"id": delivery_id, "event": "ping", "sent_at": datetime.now(UTC).isoformat()})
+                        {"id": delivery_id, "event": "ping", "sent_at": now_utc().isoformat()})
     except destinations.UnsafeDestination as exc:
         error: str | None = f"destination_refused: {exc}"
         status_code = None

@@ -8,7 +8,7 @@ from typing import Any
 from mongoengine import Q
 
 from server.auth.models import User
-from server.grids.models import Department
+from server.organisation.models import Department
 
 
 def _ids(query: Q) -> set[str]:

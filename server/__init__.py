@@ -58,7 +58,6 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     api = init_api(app)
     from server.audit.views import blp as audit_blp
     from server.auth.client_views import blp as clients_blp
-    from server.auth.user_views import blp as organisation_blp
     from server.auth.views import blp as auth_blp
     from server.auth.views import wellknown
     from server.cases.views import blp as cases_blp
@@ -68,6 +67,7 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.grids.views import blp as grids_blp
     from server.hub.views import blp as hub_blp
     from server.inbox.views import blp as inbox_blp
+    from server.organisation.views import blp as organisation_blp
     from server.supervision.views import blp as supervision_blp
     from server.webhooks.views import blp as webhooks_blp
 

@@ -204,9 +204,9 @@ def create_platform_admin_command(username: str, name: str, password: str) -> No
     of a new installation; county admins and staff are then created through the API."""
     from marshmallow import ValidationError
 
-    from server.auth import users
-    from server.auth.user_schemas import UserCreateSchema
     from server.errors import GridhubError
+    from server.organisation import service as users
+    from server.organisation.schemas import UserCreateSchema
 
     try:
         data = UserCreateSchema().load({"username": username, "name": name, "password": password,

@@ -6,9 +6,10 @@ from server.auth.models import User
 from server.auth.passwords import hash_password
 from server.catalog import sla_presets
 from server.catalog.models import Category, build_attributes
-from server.grids.models import Department, Region
+from server.grids.models import Region
 from server.grids.service import bump_grids_stamp
 from server.hub.models import Entry, Hall, ServiceItem
+from server.organisation.models import Department
 
 COUNTY = "371083"
 DEMO_PASSWORD = "demo-password"

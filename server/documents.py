@@ -20,9 +20,10 @@ from server.cases.models import Case, Counter
 from server.catalog.calendars import RegionCalendar
 from server.catalog.models import Category
 from server.catalog.sla_profiles import SlaProfile
-from server.grids.models import Department, Region
+from server.grids.models import Region
 from server.hub.models import Favourite, Hall, RecentUse, ServiceItem, UsageDay
 from server.inbox.models import Device, Notification
+from server.organisation.models import Department
 from server.pii import PiiKey
 from server.webhooks.models import WebhookSubscription
 

@@ -6,7 +6,8 @@ number can be looked up without the database holding anything searchable in clea
 derive from one 32-byte secret: `GRIDHUB_PII_KEY` (base64) in production; without it a key is
 generated once into the database (the embedded default and tests) and a warning is logged.
 
-Names, phones and ID numbers of residents are masked (脱敏) for anyone without `pii:read`:
+Names, phones and ID numbers of residents are masked (脱敏) for anyone without `pii:read`
+(who has it: `server.auth.permissions.can_read_pii`):
 `王**`, `138****5678`, `3710**********1234`.
 """
 
@@ -31,9 +32,6 @@ from server.timeutil import now_utc
 
 log = logging.getLogger(__name__)
 
-# Roles holding `pii:read`: the county's administrators and the dispatchers who call residents
-# back (受理回访). Everybody else — handlers, supervisors, grid workers, sister apps — sees masks.
-PII_READ_ROLES = frozenset({"admin", "platform_admin", "dispatcher"})
 SEALED_PREFIX = "v1:"
 
 
@@ -173,18 +171,9 @@ def mask_name(name: str | None) -> str | None:
     return name[0] + "*" * max(len(name) - 1, 1)
 
 
-def can_read(principal, *, owner_key: str | None = None) -> bool:
-    """May `principal` see personal data in clear: `pii:read`, or it is their own."""
-    if principal is None:
-        return False
-    if owner_key is not None and principal.key == owner_key:
-        return True
-    return principal.kind == "user" and bool(principal.roles & PII_READ_ROLES)
-
-
-def masked_actor(actor: dict, principal) -> dict:
-    """A history entry's actor as `principal` may see it: a resident's name masked without
-    `pii:read` (staff names are their work identity and stay)."""
-    if "resident" not in (actor.get("roles") or ()) or can_read(principal, owner_key=actor.get("key")):
+def masked_actor(actor: dict, *, clear: bool) -> dict:
+    """A history entry's actor: a resident's name masked unless the reader may see it in clear
+    (`permissions.can_read_pii`); staff names are their work identity and stay."""
+    if clear or "resident" not in (actor.get("roles") or ()):
         return actor
     return {**actor, "name": mask_name(actor.get("name"))}

@@ -142,3 +142,17 @@ def require_roles(principal: Principal, *roles: str) -> None:
     edge has already checked against RULES)."""
     if principal.kind != "client" and not principal.has_role(*roles):
         raise Forbidden("当前角色无权执行此操作", reason="forbidden", why="role_not_allowed")
+
+
+# Roles holding `pii:read`: the county's administrators and the dispatchers who call residents
+# back (受理回访). Everybody else — handlers, supervisors, grid workers, sister apps — sees masks.
+PII_READ_ROLES = frozenset({"admin", "platform_admin", "dispatcher"})
+
+
+def can_read_pii(principal: Principal | None, *, owner_key: str | None = None) -> bool:
+    """May `principal` see personal data in clear: `pii:read`, or it is their own."""
+    if principal is None:
+        return False
+    if owner_key is not None and principal.key == owner_key:
+        return True
+    return principal.kind == "user" and bool(principal.roles & PII_READ_ROLES)

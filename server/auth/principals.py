@@ -44,7 +44,7 @@ def county_of(org: str | None, org_kind: str | None) -> str | None:
         return None
     if org_kind == "region":
         return org[:6]
-    from server.grids.models import Department
+    from server.organisation.models import Department
 
     department = Department.objects(code=org).only("region").first()
     return department.region if department else None

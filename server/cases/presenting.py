@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from server import pii
+from server.auth.permissions import can_read_pii
 from server.auth.principals import Principal
 from server.cases import timers
 from server.cases.models import Case
@@ -53,7 +54,7 @@ def reporter_of(case: Case, principal: Principal | None) -> dict[str, Any]:
     staff member's name is their work identity and stays."""
     name, phone = case.reporter_name, pii.reveal(case.contact_phone_sealed)
     contact = case.contact_name
-    if not pii.can_read(principal, owner_key=case.reporter):
+    if not can_read_pii(principal, owner_key=case.reporter):
         phone, contact = pii.mask_phone(phone), pii.mask_name(contact)
         if case.source == "resident":
             name = pii.mask_name(name)

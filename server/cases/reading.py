@@ -9,6 +9,7 @@ from bson import ObjectId
 from mongoengine import Q
 
 from server import pii
+from server.auth.permissions import can_read_pii
 from server.auth.principals import Principal
 from server.cases import duplicates
 from server.cases.models import Case
@@ -40,8 +41,12 @@ def history(*, principal: Principal, case_id: ObjectId) -> list[dict[str, Any]]:
                     "案件不存在").history
     if not is_staff(principal):
         return [public for public in map(public_entry, entries) if public is not None]
-    return [{**entry, "actor": pii.masked_actor(entry.get("actor") or {}, principal)}
-            for entry in entries]
+    answer = []
+    for entry in entries:
+        actor = entry.get("actor") or {}
+        clear = can_read_pii(principal, owner_key=actor.get("key"))
+        answer.append({**entry, "actor": pii.masked_actor(actor, clear=clear)})
+    return answer
 
 
 def list_cases(*, principal: Principal, filters: dict[str, Any]) -> PresentedList:
@@ -59,7 +64,7 @@ def list_cases(*, principal: Principal, filters: dict[str, Any]) -> PresentedLis
     if "created_to" in filters:
         query &= Q(created_at__lt=filters["created_to"])
     if "reporter_phone" in filters:
-        if not pii.can_read(principal):
+        if not can_read_pii(principal):
             raise Forbidden("无权按居民手机号查询", reason="pii_forbidden")
         query &= Q(contact_phone_digest=pii.digest(filters["reporter_phone"]))
     if "q" in filters:

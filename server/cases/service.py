@@ -33,6 +33,7 @@ from server.errors import (
 from server.extensions.limits import enforce
 from server.grids import service as grids
 from server.grids.coords import to_wgs84
+from server.organisation import service as organisation
 from server.timeutil import SHANGHAI, now_utc
 from workflows import case_machine as machine
 
@@ -159,7 +160,7 @@ def _check_references(principal: Principal, case: Case, action: str,
                       payload: dict[str, Any]) -> list[ObjectId]:
     """Validate what the payload points at; return attachment ids to bind to the case."""
     if "department" in payload:
-        department = grids.find_department(code=payload["department"])
+        department = organisation.find_department(code=payload["department"])
         if department is None:
             raise Unprocessable("部门不存在", reason="unknown_department",
                                 fields={"department": ["未知部门"]})

@@ -15,7 +15,7 @@ from server.cases.models import Case
 from server.cases.scope import scope_filter
 from server.cases.workflow import policy, snapshot
 from server.errors import found
-from server.grids.models import Department
+from server.organisation.models import Department
 from server.timeutil import aware, now_utc
 from workflows.case_machine import allowed_actions
 from workflows.case_table import FINAL_STATES

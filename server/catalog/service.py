@@ -9,7 +9,7 @@ from server.auth.principals import Principal
 from server.catalog.models import Category, build_attributes
 from server.errors import Conflict, Unprocessable, found
 from server.extensions.cache import TTLCache
-from server.grids.models import Department
+from server.organisation.models import Department
 
 # A category edited through another process is seen here within 5 seconds.
 _cache: TTLCache[Category | None] = TTLCache(5.0)

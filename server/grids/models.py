@@ -1,4 +1,4 @@
-"""The organisation tree: region nodes (county → town → community → grid) and departments."""
+"""The region tree: county → town → community → grid (departments are `server.organisation`)."""
 
 from __future__ import annotations
 
@@ -42,17 +42,3 @@ class Region(Document):
     sla_profile = StringField()  # the SLA profile for cases here (nearest ancestor's wins)
 
     meta = {"collection": "regions", "indexes": ["parent", "path", "level"]}
-
-
-class Department(Document):
-    """A department that handles dispatched cases (城管局, 住建局 …)."""
-
-    code = StringField(primary_key=True, regex=r"^[0-9a-z][0-9a-z-]{1,40}$")
-    name = StringField(required=True, max_length=100)
-    region = StringField(required=True)  # the county it belongs to
-    parent = StringField()
-    domain = StringField()  # 城管, 市场监管, 生态环境 …
-    duty_officials = ListField(StringField())  # user ids of the department's heads on duty
-    active = BooleanField(default=True)
-
-    meta = {"collection": "departments", "indexes": ["region", "domain"]}

@@ -15,8 +15,9 @@ from server.auth.principals import Principal
 from server.cases.models import Case
 from server.errors import Conflict, Unprocessable, found
 from server.grids.geojson import ImportCheck, check_grids, geometry_problem
-from server.grids.models import LEVEL_BY_LENGTH, Department, Region, parent_code
+from server.grids.models import LEVEL_BY_LENGTH, Region, parent_code
 from server.grids.service import bump_grids_stamp, grid_index
+from server.organisation.models import Department
 from workflows.case_table import OPEN_STATES
 
 OPEN = [state.value for state in OPEN_STATES]

@@ -17,7 +17,8 @@ from server.auth.models import User
 from server.errors import Unprocessable
 from server.extensions.cache import register
 from server.grids.coords import to_wgs84
-from server.grids.models import Department, Region
+from server.grids.models import Region
+from server.organisation.models import Department
 
 GRIDS_STAMP = "grids"
 # How often a process asks the database whether the grids changed: a grid edit made through
@@ -159,11 +160,6 @@ def place_name(region_path: list[str]) -> str | None:
         if region is not None:
             return region.name
     return None
-
-
-def find_department(*, code: str) -> Department | None:
-    """An active department by code, or None."""
-    return Department.objects(code=code, active=True).first()
 
 
 def locate_details(*, lat: float, lng: float, system: str = "wgs84") -> dict:

@@ -17,8 +17,8 @@ from server.auth.permissions import require_admin, require_admin_of
 from server.auth.principals import Principal
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, found
 from server.grids.models import Region
-from server.grids.service import find_department
 from server.hub.models import BUILTINS, Entry, Favourite, Hall, RecentUse, ServiceItem, UsageDay
+from server.organisation.service import find_department
 from server.timeutil import SHANGHAI, aware, now_utc
 
 RECENT = 10

@@ -35,7 +35,7 @@ from server.errors import GridhubError
 from server.extensions.schema import within_bounds
 from server.grids import gazetteer
 from server.grids import service as grids
-from server.grids.models import Department
+from server.organisation.models import Department
 from server.timeutil import SHANGHAI, now_utc
 from workflows.case_table import FINAL_STATES
 from workflows.visibility import public_entry

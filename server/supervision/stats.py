@@ -23,7 +23,8 @@ from server.cases.scope import scope_filter
 from server.catalog.models import Category
 from server.errors import Unprocessable, found
 from server.extensions.queries import starts_with
-from server.grids.models import Department, Region
+from server.grids.models import Region
+from server.organisation.models import Department
 from server.timeutil import SHANGHAI, now_utc
 
 STATS_ROLES = ("supervisor", "dispatcher", "admin", "platform_admin")

@@ -56,7 +56,8 @@ class OtherCounty:
     department = "370602-cgj"
 
     def __init__(self) -> None:
-        from server.grids.models import Department, Region
+        from server.grids.models import Region
+        from server.organisation.models import Department
         from tests.factories import handler_of, staff_of
 
         Region(code=self.code, name="芝罘区", level="county", path=[self.code]).save()

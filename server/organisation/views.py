@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from server.auth import users
 from server.auth.principals import authenticate
-from server.auth.user_schemas import (
+from server.extensions.api import Blueprint, Page
+from server.organisation import service as users
+from server.organisation.schemas import (
     DepartmentCreateSchema,
     DepartmentFieldsSchema,
     DepartmentListArgsSchema,
@@ -14,7 +15,6 @@ from server.auth.user_schemas import (
     UserSchema,
     UserUpdateSchema,
 )
-from server.extensions.api import Blueprint, Page
 
 blp = Blueprint("organisation", __name__, url_prefix="/api/v1", description="用户与部门")
 

@@ -1,4 +1,5 @@
-"""Administering users and departments: who is bound to which node of the organisation."""
+"""The organisation (DESIGN §1, §7): departments and the staff bound to its nodes — who is bound
+to which region or department, administered by each county's admins."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from server.auth.permissions import admin_county, require_admin
 from server.auth.principals import Principal, county_of
 from server.auth.service import end_sessions
 from server.errors import Conflict, Forbidden, Unprocessable, found
-from server.grids.models import Department, Region
+from server.grids.models import Region
+from server.organisation.models import Department
 
 # Which kind of node each role is bound to, and at which levels a region binding may be.
 BINDING = {
@@ -132,6 +134,11 @@ def list_departments(*, region: str | None = None, include_inactive: bool = Fals
     if region:
         query["region"] = region
     return Department.objects(**query).order_by("code")
+
+
+def find_department(*, code: str) -> Department | None:
+    """An active department by code, or None."""
+    return Department.objects(code=code, active=True).first()
 
 
 def get_department(*, code: str) -> Department:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -31,6 +31,7 @@ from server.errors import (
     Unprocessable,
 )
 from server.extensions.limits import enforce
+from server.extensions.queries import prefix_range
 from server.grids import service as grids
 from server.grids.coords import to_wgs84
 from server.organisation import service as organisation
@@ -55,6 +56,17 @@ def next_code(*, region6: str, now: datetime) -> str:
         if doc is not None:
             return f"{region6}-{day}-{doc['seq']:06d}"
     raise Conflict("案件编号分配冲突，请重试", reason="code_conflict")
+
+
+def prune_code_counters(*, now: datetime) -> int:
+    """Remove the code counters of days before yesterday: a case code's day never comes back,
+    and the collection would otherwise grow by a document per county and day (SecantusDB
+    scans it for each counter increment). Yesterday's stays for requests still in flight."""
+    yesterday = (now.astimezone(SHANGHAI) - timedelta(days=1)).strftime("%Y%m%d")
+    counters = Counter._get_collection()
+    past = [doc["_id"] for doc in counters.find({"_id": prefix_range("case:")}, projection={"_id": 1})
+            if doc["_id"].rsplit(":", 1)[-1] < yesterday]
+    return counters.delete_many({"_id": {"$in": past}}).deleted_count if past else 0
 
 
 def _body_hash(data: dict[str, Any]) -> str:

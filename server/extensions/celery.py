@@ -75,5 +75,6 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
             "audit-prune": {"task": "gridhub.audit_prune", "schedule": 86400.0},
             "orphan-uploads": {"task": "gridhub.remove_orphan_uploads", "schedule": 3600.0},
             "evaluation-reminders": {"task": "gridhub.evaluation_reminders", "schedule": 3600.0},
+            "code-counters": {"task": "gridhub.prune_code_counters", "schedule": 86400.0},
         },
     }

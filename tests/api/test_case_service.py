@@ -59,3 +59,15 @@ def test_the_factory_walks_each_state_with_a_gapless_history(demo):
     stored = Case.objects.get(id=case["id"])
     assert stored.status == "closed"
     assert [e["seq"] for e in stored.history] == list(range(1, stored.version + 1))
+
+
+def test_past_days_code_counters_are_pruned_and_today_and_yesterday_kept(demo):
+    from server.cases.models import Counter
+    from tests.clock import at
+
+    keys = ["case:371083:20261128", "case:371083:20261130", "case:371083:20261201",
+            "case:371002:20251231", "stamp:other"]
+    Counter._get_collection().insert_many([{"_id": key, "seq": 3} for key in keys])
+    assert service.prune_code_counters(now=at(2026, 12, 1, 0, 30)) == 2
+    assert sorted(doc["_id"] for doc in Counter._get_collection().find({"_id": {"$in": keys}})) == [
+        "case:371083:20261130", "case:371083:20261201", "stamp:other"]

@@ -125,3 +125,9 @@ def test_every_stored_document_is_in_the_list_whose_indexes_init_db_creates(app)
     result = app.test_cli_runner().invoke(cli, ["init-db"])
     assert result.exit_code == 0, result.output
     assert result.output.count("indexes ready:") == len(DOCUMENTS) == 25
+
+
+def test_every_task_beat_schedules_is_registered_with_the_apps_celery(app):
+    celery = app.extensions["celery"]
+    scheduled = {entry["task"] for entry in celery.conf.beat_schedule.values()}
+    assert scheduled and scheduled <= set(celery.tasks)

@@ -75,6 +75,9 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
                       calendars_blp, sla_blp, supervision_blp, inbox_blp, webhooks_blp,
                       audit_blp, clients_blp, hub_blp):
         api.register_blueprint(blueprint)
+    from server.cases import openapi as case_openapi
+
+    case_openapi.register(api.spec)
     from server.open311.views import bp as open311_bp
 
     app.register_blueprint(open311_bp)

@@ -4,7 +4,7 @@ from flask import Response
 from flask.views import MethodView
 
 from server.auth.principals import authenticate
-from server.cases import photos, reading, service, timeline
+from server.cases import openapi, photos, reading, service, timeline
 from server.cases.attachments import read
 from server.cases.schemas import (
     ActionsSchema,
@@ -80,6 +80,7 @@ class CaseItem(MethodView):
 class Transitions(MethodView):
     @blp.secured(403, 404, 409, 412, 413, 415)
     @blp.arguments(TransitionSchema())
+    @blp.doc(requestBody=openapi.REQUEST_BODY)  # one variant per action (the workflow table)
     @blp.response(200, CaseSchema, headers=ETAG_HEADER)
     @blp.versioned
     def post(self, body, case_id, if_match):

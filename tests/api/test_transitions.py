@@ -256,3 +256,18 @@ def test_the_openapi_document_describes_the_conditional_headers(app):
     report = paths["/api/v1/cases"]["post"]
     assert "Idempotency-Key" in {p["name"] for p in report["parameters"]}
     assert "If-Match" not in {p["name"] for p in report["parameters"]}
+
+
+def test_the_transition_body_is_documented_per_action_as_the_workflow_table_has_it(app):
+    from workflows.case_table import ACTIONS
+
+    schemas = app.test_client().get("/api/v1/openapi.json").json["components"]["schemas"]
+    request = schemas["TransitionRequest"]
+    assert list(request["discriminator"]["mapping"]) == list(ACTIONS)
+    for spec in ACTIONS.values():
+        variant = schemas[f"Transition_{spec.name}"]
+        assert variant["properties"]["action"]["enum"] == [spec.name]
+        assert variant["required"] == ["action", *spec.required]
+        assert set(variant["properties"]) == {"action", "note", "note_visibility", *spec.required,
+                                              *spec.one_of, *spec.optional}
+        assert variant["additionalProperties"] is False

@@ -9,11 +9,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,embedded]'
+# Running needs gridhub and its embedded database; the suite also needs the test tools.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[embedded]'
 	touch $@
 
-run: $(VENV)/.installed  ## set up and run the embedded default (API + worker + demo county; data in ./var/)
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,embedded]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run  ## set up and run the embedded default (API + worker + demo county; data in ./var/)
 	$(BIN)/gridhub run --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
 
 test: $(VENV)/.installed  ## set up and run the whole suite

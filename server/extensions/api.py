@@ -253,10 +253,30 @@ class ObjectIdConverter(BaseConverter):
         return str(value)
 
 
+API_DESCRIPTION = """\
+gridhub（网格化治理“一网统管”后端）: cases — events found by grid workers and residents' requests
+(诉求) — accepted, dispatched, handled, supervised and closed in one loop with statutory time
+limits and a full trail (全程留痕), alerts to the responsible officials, and indicators.
+
+**Auth.** Staff and residents: `POST /api/v1/auth/token` (password, refresh, or the hub's SSO
+ticket by token exchange); sister apps: `client_credentials` (secret or `private_key_jwt`).
+Send the access token as `Authorization: Bearer <JWT>` (ES256, keys at
+`/.well-known/jwks.json`).
+
+**Conventions.** Errors are one envelope with a Chinese `message` and an English
+`errors.reason` (catalogue: docs/ERRORS.md); a case's `ETag` is its version (`"3"`): send it
+back in `If-Match` on a transition (412 `stale_version` if it changed) or `If-None-Match` on a
+read (304). Reports honour `Idempotency-Key`. Open311 GeoReport v2 is served at `/open311/v2`.
+Integration guide: docs/INTEGRATION.md in the repository."""
+
+
 def init_api(app: Flask) -> Api:
     app.url_map.converters["objectid"] = ObjectIdConverter
     api = Api()
-    api.init_app(app, spec_kwargs={"components": {}})
+    public = (app.config.get("PUBLIC_URL") or "").rstrip("/")
+    servers = [{"url": public or "/", "description": "本服务" if not public else "公网地址"}]
+    api.init_app(app, spec_kwargs={"components": {}, "servers": servers,
+                                   "info": {"description": API_DESCRIPTION}})
     api.register_converter(ObjectIdConverter,
                            lambda _converter: {"type": "string", "pattern": "^[0-9a-f]{24}$"})
     api.spec.components.security_scheme(

@@ -114,3 +114,9 @@ def test_readyz_is_503_when_the_database_does_not_answer(client, monkeypatch):
 
 def test_the_openapi_document_is_valid_openapi_3(spec):
     validate(spec)
+
+
+def test_the_openapi_document_says_what_gridhub_is_and_how_to_authenticate(spec):
+    description = spec["info"]["description"]
+    assert "Bearer" in description and "INTEGRATION.md" in description
+    assert spec["servers"] == [{"url": "/", "description": "本服务"}]

@@ -34,6 +34,11 @@ class JSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
 
+# Celery's per-tick and per-task INFO lines; the domain's own logs (sweep results, deliveries,
+# failures) and the requests stay at INFO.
+QUIET_LOGGERS = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
+
+
 def create_app(config: type[Config] | None = None, override: dict[str, Any] | None = None) -> Flask:
     """Build the app: config class, then GRIDHUB_* env vars, then `override`."""
     app = Flask(__name__)
@@ -44,6 +49,8 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
         app.config.update(from_env())
     app.config.update(override or {})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatter in QUIET_LOGGERS:  # every beat tick and task receipt: warnings and errors only
+        logging.getLogger(chatter).setLevel(logging.WARNING)
 
     _load_signing_keys(app)  # a bad key stops start-up before anything connects
     init_db(app)

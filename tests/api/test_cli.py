@@ -131,3 +131,12 @@ def test_every_task_beat_schedules_is_registered_with_the_apps_celery(app):
     celery = app.extensions["celery"]
     scheduled = {entry["task"] for entry in celery.conf.beat_schedule.values()}
     assert scheduled and scheduled <= set(celery.tasks)
+
+
+def test_celerys_per_tick_chatter_is_kept_out_of_the_info_log(app):
+    import logging
+
+    from server import QUIET_LOGGERS
+
+    assert all(logging.getLogger(name).getEffectiveLevel() == logging.WARNING
+               for name in QUIET_LOGGERS)

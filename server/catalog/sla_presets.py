@@ -1,8 +1,10 @@
 """The two SLA profiles every installation starts with (DESIGN §5).
 
-- `szcg`, 数字城管 style: short working-hour limits per 大类/小类, urgent events on natural
-  time, warning at 80 % of the limit, escalation at 150 % (town) and 200 % (county).
-- `sd12345`, the Shandong 12345 hotline rule: handle within 5 working days, extension up to
+- `szcg`, 数字城管 style: short working-hour limits per 大类/小类; urgent cases accepted and
+  dispatched within an hour of natural time (never left overnight), urgent 04 events wholly
+  on natural time; warning at 80 % of the limit, escalation at 150 % (town) and 200 % (county).
+- `sd12345`, the Shandong 12345 hotline rule: urgent requests accepted and dispatched within an
+  hour of natural time; handle within 5 working days, extension up to
   10 working days, return within 2 working days of dispatch, 黄牌 one working day before the
   deadline, 红牌 once overdue; escalation one and three working days after it.
 """
@@ -28,6 +30,9 @@ PRESETS: list[dict[str, Any]] = [
         "rules": [
             _rule(accept=(1, "wh"), dispatch=(1, "wh"), sign=(2, "wh"), handle=(1, "wd"),
                   verify=(4, "wh")),
+            # Urgent cases are not left overnight: accepted and dispatched within an hour, around
+            # the clock (natural time), whatever the category.
+            _rule(priority="urgent", accept=(1, "h"), dispatch=(1, "h")),
             _rule("01", handle=(4, "wh")),
             _rule("0101", handle=(5, "wd")),
             _rule("0103", handle=(1, "wd")),
@@ -50,7 +55,8 @@ PRESETS: list[dict[str, Any]] = [
         "rules": [
             _rule(accept=(2, "wh"), dispatch=(2, "wh"), sign=(1, "wd"), handle=(5, "wd"),
                   verify=(2, "wd")),
-            _rule(priority="urgent", sign=(2, "wh"), handle=(2, "wd")),
+            _rule(priority="urgent", accept=(1, "h"), dispatch=(1, "h"), sign=(2, "wh"),
+                  handle=(2, "wd")),
         ],
         "warn": {"offset": _limit(1, "wd")},
         "escalate": [{"offset": _limit(1, "wd")}, {"offset": _limit(3, "wd")}],

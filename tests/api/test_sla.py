@@ -230,3 +230,14 @@ def test_closing_on_time_sets_the_indicator_flags(case_in, as_user):
                             "ontime_handle": True, "closed": True, "ontime_close": True}
     assert case["deadlines"]["verify"]["on_time"] is True
     assert case["light"] is None
+
+
+@pytest.mark.parametrize("code", ["szcg", "sd12345"])
+def test_the_presets_accept_and_dispatch_urgent_cases_within_an_hour_around_the_clock(demo, code):
+    from server.catalog import sla_profiles
+    from workflows.sla_policy import Limit
+
+    limits = sla_profiles.profile(code).limits_for("0102", "urgent")
+    assert (limits["accept"], limits["dispatch"]) == (Limit(1, "h"), Limit(1, "h"))
+    assert not limits["accept"].working
+    assert sla_profiles.profile(code).limits_for("0102", "normal")["accept"].working

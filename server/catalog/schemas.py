@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from server.catalog.models import DATATYPES, PRIORITIES
 from server.extensions.schema import Schema
@@ -103,11 +103,33 @@ class CalendarSchema(Schema):
 
 
 # --- SLA profiles ---------------------------------------------------------------------------
+CLOCKS = ("natural", "working")
+
+
+def _clock(limit) -> str:
+    unit = limit["unit"] if isinstance(limit, dict) else limit.unit
+    return "working" if sla_policy.Limit(1, unit).working else "natural"
+
+
 class SlaLimitSchema(Schema):
     amount = fields.Float(required=True, allow_nan=False,
                           validate=validate.Range(min=0, min_inclusive=False, max=100_000))
     unit = fields.String(required=True, validate=validate.OneOf(UNITS), metadata={
         "description": "min/h: natural time; wh: working hours; wd: working days"})
+    # Shown with every limit; accepted back (a profile read can be written again) when it agrees.
+    clock = fields.Function(_clock, deserialize=str, validate=validate.OneOf(CLOCKS), metadata={
+        "description": "natural (around the clock) or working (office hours of working days); "
+                       "follows from the unit"})
+
+    @validates_schema
+    def _clock_follows_the_unit(self, data, **kwargs):
+        if "clock" in data and data.get("unit") in UNITS and data["clock"] != _clock(data):
+            raise ValidationError({"clock": [f"单位 {data['unit']} 对应 {_clock(data)}"]})
+
+    @post_load
+    def _without_clock(self, data, **kwargs):
+        data.pop("clock", None)
+        return data
 
 
 class NoticePointSchema(Schema):

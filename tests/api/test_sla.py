@@ -25,7 +25,7 @@ def test_both_preset_profiles_are_installed_and_the_demo_county_uses_szcg(as_use
     profiles = {p["code"]: p for p in as_user("supervisor").get("/api/v1/sla-profiles").json}
     assert set(profiles) >= {"szcg", "sd12345"}
     assert profiles["szcg"]["regions"] == ["371083"] and profiles["szcg"]["is_default"]
-    assert profiles["sd12345"]["max_extension"] == {"amount": 10, "unit": "wd"}
+    assert profiles["sd12345"]["max_extension"] == {"amount": 10, "unit": "wd", "clock": "working"}
 
 
 def test_an_admin_adds_a_profile_with_default_points(as_user):
@@ -241,3 +241,21 @@ def test_the_presets_accept_and_dispatch_urgent_cases_within_an_hour_around_the_
     assert (limits["accept"], limits["dispatch"]) == (Limit(1, "h"), Limit(1, "h"))
     assert not limits["accept"].working
     assert sla_profiles.profile(code).limits_for("0102", "normal")["accept"].working
+
+
+def test_a_profile_shows_which_limits_run_on_natural_and_which_on_working_time(as_user):
+    profile = as_user("admin").get("/api/v1/sla-profiles/szcg").json
+    urgent = next(r for r in profile["rules"] if r["category"] == "" and r["priority"] == "urgent")
+    assert urgent["limits"]["accept"] == {"amount": 1, "unit": "h", "clock": "natural"}
+    general = next(r for r in profile["rules"] if r["category"] == "" and r["priority"] == "*")
+    assert general["limits"]["handle"]["clock"] == "working"
+
+
+def test_a_profile_read_can_be_written_back_and_a_wrong_clock_is_refused(as_user):
+    admin = as_user("platform")
+    profile = admin.get("/api/v1/sla-profiles/sd12345").json
+    body = {k: v for k, v in profile.items() if k not in ("code", "regions", "updated_at")}
+    assert admin.put("/api/v1/sla-profiles/sd12345", json=body).status_code == 200
+    body["rules"][0]["limits"]["handle"]["clock"] = "natural"  # 5 wd
+    response = admin.put("/api/v1/sla-profiles/sd12345", json=body)
+    assert response.status_code == 422 and "clock" in str(response.json["errors"])

@@ -16,8 +16,11 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.generated import GeneratedBlock  # noqa: E402
+
 DOC = ROOT / "docs" / "ERRORS.md"
-START, END = "<!-- error-catalogue:start -->", "<!-- error-catalogue:end -->"
 STATUS = {"GridhubError": 400, "BadRequest": 400, "Unauthorized": 401, "Forbidden": 403,
           "NotFound": 404, "Conflict": 409, "InvalidTransition": 409, "PreconditionFailed": 412,
           "PayloadTooLarge": 413, "UnsupportedMediaType": 415, "Unprocessable": 422,
@@ -81,19 +84,8 @@ def table() -> str:
     return "\n".join(lines)
 
 
-def rewritten(document: str) -> str:
-    head, _, rest = document.partition(START)
-    _, _, tail = rest.partition(END)
-    return f"{head}{START}\n{table()}\n{END}{tail}"
-
-
-def main() -> None:
-    if "--write" in sys.argv:
-        DOC.write_text(rewritten(DOC.read_text(encoding="utf-8")), encoding="utf-8")
-        print(f"written into {DOC.relative_to(ROOT)}")
-    else:
-        print(table())
+BLOCK = GeneratedBlock(DOC, "error-catalogue", table)
 
 
 if __name__ == "__main__":
-    main()
+    BLOCK.main()

@@ -15,10 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.generated import GeneratedBlock  # noqa: E402
 from workflows.case_table import ACTIONS, STATE_LABELS, State  # noqa: E402
 
 DOC = ROOT / "docs" / "ARCHITECTURE.md"
-START, END = "<!-- transition-table:start -->", "<!-- transition-table:end -->"
 RELATIONS = {"reporter": "上报人本人", "department": "承办部门", "grid": "本网格"}
 
 
@@ -54,19 +54,8 @@ def table() -> str:
     return "\n".join(lines)
 
 
-def rewritten(document: str) -> str:
-    head, _, rest = document.partition(START)
-    _, _, tail = rest.partition(END)
-    return f"{head}{START}\n{table()}\n{END}{tail}"
-
-
-def main() -> None:
-    if "--write" in sys.argv:
-        DOC.write_text(rewritten(DOC.read_text(encoding="utf-8")), encoding="utf-8")
-        print(f"written into {DOC.relative_to(ROOT)}")
-    else:
-        print(table())
+BLOCK = GeneratedBlock(DOC, "transition-table", table)
 
 
 if __name__ == "__main__":
-    main()
+    BLOCK.main()

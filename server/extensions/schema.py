@@ -114,8 +114,11 @@ class Schema(ma.Schema):
     @ma.pre_load
     def _refuse_control_characters(self, data, **kwargs):
         if isinstance(data, Mapping):
+            # Only what the schema reads: an unknown key is refused anyway (or, where a schema
+            # lets others pass — request headers —, none of its business).
+            declared = {field.data_key or name for name, field in self.load_fields.items()}
             found: dict[str, list[str]] = {}
-            for key in list(data.keys()):
+            for key in [key for key in data.keys() if key in declared]:
                 values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
                 for value in values:
                     _control_characters(value, str(key), found)

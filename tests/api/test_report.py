@@ -193,3 +193,9 @@ def test_a_transition_number_sent_as_a_string_is_422(case_in, transition):
     response = transition(case_in("in_progress")["id"], "supervisor",
                           {"action": "supervise", "level": "2"})
     assert response.status_code == 422 and "level" in str(response.json["errors"]["json"])
+
+
+def test_a_header_the_report_does_not_read_does_not_refuse_it(as_user):
+    response = as_user("gridworker").post("/api/v1/cases", json=case_body(),
+                                          headers={"X-Trace": "a\x01b"})
+    assert response.status_code == 201

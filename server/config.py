@@ -87,6 +87,9 @@ class Config:
     # branch hall it opens (unset: the first active hall).
     MINIAPP_DIR: str | None = None
     MINIAPP_REGION: str | None = None
+    # A base-map tile URL ({z}/{x}/{y}, WGS84 tiles such as 天地图) for the mini-app's maps; off
+    # by default: the maps draw our own grid polygons and points without any tile server.
+    MAP_TILE_URL: str | None = None
     # Counties whose cases of public categories anyone may read through Open311 (coarsened, no
     # personal data, no staff note). Empty (default): Open311 reads need a sister app's api_key.
     OPEN311_PUBLIC_REGIONS: list[str] = []
@@ -169,6 +172,15 @@ def _http_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ValueError("expected an http:// or https:// URL")
     return value.rstrip("/")
+
+
+def _tile_url(value: str) -> str:
+    url = _http_url(value)
+    if not all(part in url for part in ("{z}", "{x}", "{y}")):
+        raise ValueError("expected a tile URL with {z}, {x} and {y}")
+    if "{s}" in url:  # the page's security policy names one image host
+        raise ValueError("expected one host, without {s} subdomains")
+    return url
 
 
 def _dotted(value: str) -> str:
@@ -273,6 +285,7 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_DELIVERY_LEASE_SECONDS": ("DELIVERY_LEASE_SECONDS", _int),
     "GRIDHUB_MINIAPP_DIR": ("MINIAPP_DIR", _directory),
     "GRIDHUB_MINIAPP_REGION": ("MINIAPP_REGION", _county),
+    "GRIDHUB_MAP_TILE_URL": ("MAP_TILE_URL", _tile_url),
     "GRIDHUB_OPEN311_PUBLIC_REGIONS": ("OPEN311_PUBLIC_REGIONS", _counties),
     "GRIDHUB_WEBHOOK_ALLOWED_NETWORKS": ("WEBHOOK_ALLOWED_NETWORKS", _networks),
 }

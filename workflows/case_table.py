@@ -158,3 +158,12 @@ ACTIONS: Mapping[str, ActionSpec] = {
 # role -> the source a case reported by it records; "client" is the role of a sister app's token
 REPORT_SOURCES: Mapping[str, str] = {"grid_worker": "grid_worker", "resident": "resident",
                                      "client": "client"}
+SOURCE_LABELS: Mapping[str, str] = {"grid_worker": "网格员上报", "resident": "群众诉求",
+                                    "client": "平台推送"}
+
+# What a case's photo shows, from the action that added it: (kind, label). Photos filed with
+# the report are "before" (上报); those a handling action sent back are "after" (处置).
+PHOTO_BEFORE = ("before", "上报")
+PHOTO_STAGES: Mapping[str, tuple[str, str]] = {"handle": ("after", "处置"),
+                                               "self_handle": ("after", "处置"),
+                                               "supplement": ("added", "补充")}

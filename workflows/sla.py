@@ -32,6 +32,27 @@ from workflows.timeutil import aware
 NOTICES = (("warning", "sla.warning", 0), ("overdue", "sla.overdue", 0),
            ("escalated:1", "sla.escalated", 1), ("escalated:2", "sla.escalated", 2))
 
+def _amount(value: float) -> str:
+    return f"{round(value, 1):g}"
+
+
+def remaining_text(limit: Limit, minutes: float, day_minutes: float) -> str:
+    """Time left (or overdue) in the unit the limit counts: working days or working hours for
+    working-time limits ("剩余 1.5 个工作日"), natural hours or days otherwise ("超期 3 小时")."""
+    prefix, left = ("剩余", minutes) if minutes >= 0 else ("超期", -minutes)
+    if limit.working:
+        if limit.unit == "wd" and left >= day_minutes:
+            return f"{prefix} {_amount(left / day_minutes)} 个工作日"
+        if left >= 60:
+            return f"{prefix} {_amount(left / 60)} 个工作小时"
+        return f"{prefix} {max(1, round(left))} 分钟（工作时间）"
+    if left >= 48 * 60:
+        return f"{prefix} {_amount(left / 1440)} 天"
+    if left >= 60:
+        return f"{prefix} {_amount(left / 60)} 小时"
+    return f"{prefix} {max(1, round(left))} 分钟"
+
+
 @dataclass(frozen=True)
 class Clock:
     """One phase's timer. `fired` holds the notices already given for this round."""

@@ -45,6 +45,9 @@ class Case(Document):
     location_source = StringField(choices=("gps", "address"), default="gps")  # address: gazetteer
     evaluation_reminded_at = DateTimeField()  # the reporter was reminded to evaluate
     attachments = ListField(StringField())
+    # attachment id -> the action that added it (handle, self_handle) or "supplement"; the
+    # photos filed with the report have none
+    photo_stages = DictField()
     sla_profile = StringField()  # the SLA profile its clocks run on, fixed at report
     deadlines = DictField()  # phase -> clock (workflows.sla.Clock.to_doc)
     sla = DictField()  # summary of the running clocks: due_at, warn_at, phases, paused

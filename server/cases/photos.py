@@ -35,7 +35,8 @@ def add_attachment(*, principal: Principal, case_id: ObjectId, data: bytes):
     taken = Case._get_collection().update_one(
         {"_id": case.id, "status": {"$in": [state.value for state in machine.OPEN_STATES]},
          f"attachments.{PER_CASE - 1}": {"$exists": False}},
-        {"$addToSet": {"attachments": str(stored.id)}})
+        {"$addToSet": {"attachments": str(stored.id)},
+         "$set": {f"photo_stages.{stored.id}": "supplement"}})
     if not taken.matched_count:
         attachments.discard(stored)
         _check_room(Case.objects(id=case.id).only("status", "attachments").get())

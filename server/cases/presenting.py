@@ -13,19 +13,24 @@ from server.auth.permissions import can_read_pii
 from server.auth.principals import Principal
 from server.cases import timers
 from server.cases.models import Case
+from server.organisation import names
 from server.timeutil import now_utc
 
 
 class CaseView:
     """The stored case (its fields read through) and what is computed for this caller."""
 
-    __slots__ = ("case", "reporter_view", "deadlines_view", "light_now")
+    __slots__ = ("case", "reporter_view", "deadlines_view", "light_now", "places_view",
+                 "department_name", "suggested_department_name")
 
     def __init__(self, case: Case, *, principal: Principal | None, now: datetime) -> None:
         self.case = case
         self.reporter_view = reporter_of(case, principal)
         self.deadlines_view = timers.describe(case, now)
         self.light_now = timers.case_light(case, now)
+        self.places_view = names.places(case.region_path, case.grid)
+        self.department_name = names.department(case.department)
+        self.suggested_department_name = names.department(case.suggested_department)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.case, name)
@@ -59,3 +64,9 @@ def reporter_of(case: Case, principal: Principal | None) -> dict[str, Any]:
         if case.source == "resident":
             name = pii.mask_name(name)
     return {"key": case.reporter, "name": name, "phone": phone, "contact_name": contact}
+
+
+def point_of(location: Any) -> dict[str, float]:
+    """A stored point (GeoJSON as read, or [lng, lat] as written) as {lat, lng}."""
+    lng, lat = location["coordinates"] if isinstance(location, dict) else location
+    return {"lat": lat, "lng": lng}

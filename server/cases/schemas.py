@@ -2,13 +2,18 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, fields, validate
 
+from server.cases.presenting import point_of
 from server.extensions.schema import LocalDateTime, Schema, object_id_field
 from server.grids.coords import SYSTEMS
+from server.grids.schemas import NodeSchema
 from workflows.case_table import (
     ACTIONS,
     NOTE_VISIBILITIES,
+    PHOTO_BEFORE,
+    PHOTO_STAGES,
     PRIORITIES,
     RATINGS,
+    SOURCE_LABELS,
     STATE_LABELS,
     State,
 )
@@ -107,6 +112,16 @@ class PhaseClockSchema(Schema):
     round = fields.Integer()
     light = _text(allow_none=True)
     remaining_minutes = fields.Float()
+    time_left = _text(allow_none=True, metadata={
+        "description": "for people: time left or overdue in the limit's unit and the deadline, "
+                       "e.g. 剩余 1.5 个工作日（截止 12月03日 10:00）; null once ended"})
+
+
+class PlacesSchema(Schema):
+    county = fields.Nested(NodeSchema, allow_none=True)
+    town = fields.Nested(NodeSchema, allow_none=True)
+    community = fields.Nested(NodeSchema, allow_none=True)
+    grid = fields.Nested(NodeSchema, allow_none=True)
 
 
 class ReportHeadersSchema(Schema):
@@ -129,20 +144,29 @@ class CaseSchema(Schema):
     category = _text()
     priority = _text()
     source = _text()
+    source_label = fields.Function(lambda case: SOURCE_LABELS.get(case.source, case.source),
+                                   metadata={"description": "网格员上报, 群众诉求 or 平台推送"})
     description = _text()
     location = fields.Method("_location", metadata={"description": "{lat, lng} WGS84"})
     address = _text(allow_none=True)
     region_path = fields.List(_text())
     attributes = fields.Dict()
     grid = _text(allow_none=True)
+    places = fields.Nested(PlacesSchema, attribute="places_view", metadata={
+        "description": "the case's county, town, community and grid, each {code, name}"})
     outside_grids = fields.Boolean()
     responsible_worker = _text(allow_none=True)
     suggested_department = _text(allow_none=True)
+    suggested_department_name = _text(allow_none=True)
     department = _text(allow_none=True)
+    department_name = _text(allow_none=True)
     assignee = _text(allow_none=True)
     reporter = fields.Nested(ReporterSchema, attribute="reporter_view", metadata={
         "description": "who reported and how to call them back; masked (脱敏) without pii:read"})
     attachments = fields.List(_text())
+    photos = fields.Method("_photos", metadata={
+        "description": "each attachment with what it shows: [{id, stage: before (上报) | after "
+                       "(处置) | added (补充), label}]"})
     media_url = _text(allow_none=True)
     location_source = _text(metadata={"description": "gps, or address (placed by region names)"})
     deadlines = fields.Method("_deadlines", metadata={
@@ -176,9 +200,12 @@ class CaseSchema(Schema):
         return STATE_LABELS[State(case.status)]
 
     def _location(self, case) -> dict:
-        location = case.location
-        lng, lat = location["coordinates"] if isinstance(location, dict) else location
-        return {"lat": lat, "lng": lng}
+        return point_of(case.location)
+
+    def _photos(self, case) -> list[dict]:
+        stages = case.photo_stages or {}
+        return [dict(zip(("stage", "label"), PHOTO_STAGES.get(stages.get(i), PHOTO_BEFORE),
+                         strict=True), id=i) for i in case.attachments or ()]
 
     def _deadlines(self, case) -> dict:
         return {phase: PhaseClockSchema().dump(clock)

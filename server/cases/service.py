@@ -240,7 +240,8 @@ def _transition(case: Case, action: str, actor: machine.Actor, payload: dict[str
     # (docs/DATABASE.md, "Known differences"; figures in docs/BENCHMARKS.md).
     written = history.append(
         case.id, case.version, [outcome.entry], now=now,
-        set_={"status": outcome.to_state.value, **fields, **sla_set},
+        set_={"status": outcome.to_state.value, **fields, **sla_set,
+              **{f"photo_stages.{i}": action for i in attachment_ids}},
         inc={**outcome.inc_fields, **sla_inc},
         add_to_set={"attachments": {"$each": [str(i) for i in attachment_ids]}}
         if attachment_ids else None)

@@ -9,7 +9,7 @@ from typing import Any
 from server.catalog import sla_profiles
 from server.catalog.calendars import calendar_for
 from server.errors import Conflict, Unprocessable
-from server.timeutil import aware
+from server.timeutil import aware, moment_label
 from workflows import sla, sla_policy
 from workflows.calendar import WorkCalendar
 
@@ -112,7 +112,18 @@ def describe(case: Any, now: datetime) -> dict[str, Any]:
         "paused": clock.paused_at is not None, "ended_at": clock.ended_at,
         "on_time": clock.on_time, "round": clock.round,
         "light": clock.light(now), "remaining_minutes": clock.remaining_minutes(now, cal),
+        "time_left": time_left(clock, now, cal),
     } for phase, clock in sorted(clocks.items(), key=lambda item: sla_policy.PHASES.index(item[0]))}
+
+
+def time_left(clock: sla.Clock, now: datetime, cal: WorkCalendar) -> str | None:
+    """What a person reads of a running clock: "剩余 1.5 个工作日（截止 12月03日 10:00）"."""
+    if not clock.running:
+        return None
+    if clock.paused_at is not None:
+        return "计时暂停"
+    left = sla.remaining_text(clock.limit, clock.remaining_minutes(now, cal), cal.day_minutes)
+    return f"{left}（截止 {moment_label(clock.deadline)}）"
 
 
 def case_light(case: Any, now: datetime) -> str | None:

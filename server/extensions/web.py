@@ -3,7 +3,9 @@ and the trusted-proxy setting that decides whose X-Forwarded-For counts."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 API_PREFIXES = ("/api/v1/", "/open311/", "/.well-known/")
@@ -52,6 +54,15 @@ def _preflight() -> Response | None:
     return response
 
 
+def miniapp_csp() -> str:
+    """The mini-app's policy; a configured base-map tile server may serve its images."""
+    tiles = current_app.config.get("MAP_TILE_URL")
+    if not tiles:
+        return MINIAPP_CSP
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(tiles))
+    return MINIAPP_CSP.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}")
+
+
 def _headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -60,7 +71,7 @@ def _headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "SAMEORIGIN" if page else "DENY")
     miniapp = request.path.startswith("/miniapp")
     headers.setdefault("Content-Security-Policy",
-                       MINIAPP_CSP if miniapp else PAGE_CSP if page else API_CSP)
+                       miniapp_csp() if miniapp else PAGE_CSP if page else API_CSP)
     if miniapp:
         headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
     headers.setdefault("Cross-Origin-Resource-Policy", "same-site" if page else "cross-origin")

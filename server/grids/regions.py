@@ -17,6 +17,7 @@ from server.errors import Conflict, Unprocessable, found
 from server.grids.geojson import ImportCheck, check_grids, geometry_problem
 from server.grids.models import LEVEL_BY_LENGTH, Region, parent_code
 from server.grids.service import bump_grids_stamp, grid_index
+from server.organisation import names
 from server.organisation.models import Department
 from workflows.case_table import OPEN_STATES
 
@@ -59,6 +60,7 @@ def create_region(*, principal: Principal, data: dict[str, Any]) -> Region:
                     path=[*parent_path, code], geometry=geometry or {},
                     staff=data.get("staff", []), start_date=data.get("start_date"),
                     end_date=data.get("end_date")).save(force_insert=True)
+    names.forget()
     if geometry is not None:
         bump_grids_stamp()
     return region
@@ -86,6 +88,8 @@ def update_region(*, principal: Principal, code: str, data: dict[str, Any]) -> R
         if name in data:
             setattr(region, name, data[name] if name != "geometry" else (data[name] or {}))
     region.save()
+    if "name" in data:
+        names.forget()
     if {"geometry", "default_queue"} & set(data):
         bump_grids_stamp()
     return region
@@ -198,12 +202,13 @@ def write_grids(checked: ImportCheck, progress: Callable[[int], None] | None = N
     with grids.database.client.start_session() as session:
         session.with_transaction(write)
     grid_index.reset()
+    names.forget()
 
 
-def export_grids() -> dict[str, Any]:
-    """Active grids as a GeoJSON FeatureCollection (re-importable as it is)."""
-    rows = Region.objects(level="grid", retired=False).only("code", "name", "geometry") \
-        .order_by("code").as_pymongo()
+def export_grids(*, region: str | None = None) -> dict[str, Any]:
+    """Active grids (optionally those under one node) as a GeoJSON FeatureCollection."""
+    query = Q(level="grid", retired=False) & (Q(path=region) if region else Q())
+    rows = Region.objects(query).only("code", "name", "geometry").order_by("code").as_pymongo()
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": row["_id"], "name": row["name"]},
          "geometry": row["geometry"]}

@@ -106,6 +106,8 @@ class RegionListArgsSchema(Schema):
 
 class GridListArgsSchema(Schema):
     format = fields.String(load_default="geojson", validate=validate.OneOf(["geojson"]))
+    region = fields.String(validate=validate.Regexp(REGION_CODE), metadata={
+        "description": "only the grids in this town, community or grid"})
 
 
 class FeatureCollectionSchema(Schema):

@@ -91,8 +91,9 @@ class Grids(MethodView):
     @blp.arguments(GridListArgsSchema(), location="query")
     @blp.response(200, FeatureCollectionSchema)
     def get(self, args):
-        """Export the active grids as a GeoJSON FeatureCollection (re-importable)."""
-        return regions.export_grids()
+        """The active grids (all, or those in one region) as a GeoJSON FeatureCollection with
+        each grid's code and name (re-importable as it is)."""
+        return regions.export_grids(region=args.get("region"))
 
 
 @blp.route("/grids/import")

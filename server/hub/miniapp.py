@@ -66,6 +66,7 @@ def config() -> Response:
         "hall": hall.name if hall else None,
         "sso": bool(settings.get("IDENTITY_PROVIDER")),  # residents can sign in by hub ticket
         "demo": demo,
+        "map_tiles": settings.get("MAP_TILE_URL"),  # None: our own polygons, no base map
     }
     if demo:
         body["demo_accounts"] = {"users": list(DEMO_USERS), "password": DEMO_PASSWORD}

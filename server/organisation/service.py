@@ -17,6 +17,7 @@ from server.auth.principals import Principal, county_of
 from server.auth.service import end_sessions
 from server.errors import Conflict, Forbidden, Unprocessable, found
 from server.grids.models import Region
+from server.organisation import names
 from server.organisation.models import Department
 
 # Which kind of node each role is bound to, and at which levels a region binding may be.
@@ -167,7 +168,9 @@ def create_department(*, principal: Principal, data: dict[str, Any]) -> Departme
         raise Conflict("部门编码已存在", reason="duplicate")
     _check_department_refs(data)
     _check_department_county(principal, data.get("region"))
-    return Department(**data).save(force_insert=True)
+    created = Department(**data).save(force_insert=True)
+    names.forget()
+    return created
 
 
 def update_department(*, principal: Principal, code: str, data: dict[str, Any]) -> Department:
@@ -179,4 +182,6 @@ def update_department(*, principal: Principal, code: str, data: dict[str, Any]) 
     _check_department_refs(data)
     for name, value in data.items():
         setattr(department, name, value)
-    return department.save()
+    department.save()
+    names.forget()
+    return department

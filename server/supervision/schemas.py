@@ -5,8 +5,10 @@ from datetime import date
 from marshmallow import fields, validate
 
 from server.extensions.schema import LocalDateTime, Schema
+from server.grids.schemas import NodeSchema
 from server.supervision.board import LIGHT_FILTERS
 from workflows import sla_policy
+from workflows.case_table import PRIORITIES
 
 _text = fields.String
 
@@ -17,7 +19,9 @@ class BoardArgsSchema(Schema):
     department = _text(validate=validate.Length(1, 42))
     category = _text(validate=validate.Length(1, 12))
     level = fields.Integer(validate=validate.Range(0, 2))
-    region = _text(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"))
+    region = _text(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"),
+                   metadata={"description": "a county, town, community or grid code"})
+    priority = _text(validate=validate.OneOf(PRIORITIES))
 
 
 class BoardItemSchema(Schema):
@@ -29,7 +33,14 @@ class BoardItemSchema(Schema):
     priority = _text()
     address = _text(allow_none=True)
     grid = _text(allow_none=True)
+    summary = _text(metadata={"description": "the start of the description, one line"})
+    location = fields.Dict(allow_none=True, metadata={"description": "{lat, lng} WGS84"})
+    source = _text()
+    source_label = _text(metadata={"description": "网格员上报, 群众诉求 or 平台推送"})
+    place = _text(allow_none=True, metadata={"description": "the grid's name (or community's)"})
+    town = fields.Nested(NodeSchema, allow_none=True)
     department = _text(allow_none=True)
+    department_name = _text(allow_none=True)
     region_path = fields.List(_text())
     light = _text(allow_none=True, metadata={"description": "red, yellow, green or paused"})
     phase = _text(allow_none=True, metadata={"description": "the running phase due first"})
@@ -37,6 +48,8 @@ class BoardItemSchema(Schema):
     deadline = LocalDateTime(allow_none=True)
     clock = _text(allow_none=True)
     remaining_minutes = fields.Float(allow_none=True)
+    time_left = _text(allow_none=True, metadata={
+        "description": "剩余 1.5 个工作日（截止 12月03日 10:00）, 超期 3 小时（…）, 计时暂停"})
     escalation_level = fields.Integer()
     supervision_level = fields.Integer()
     supervise_count = fields.Integer()

@@ -18,23 +18,12 @@ from server.supervision.schemas import (
 blp = Blueprint("supervision", __name__, url_prefix="/api/v1", description="督办与指标")
 
 
-class BoardPage(Page):
-    """Board rows, each with its most urgent running phase."""
-
-    @property
-    def items(self) -> list:
-        from server.cases.service import now_utc
-
-        now = now_utc()
-        return [board.item(case, now) for case in super().items]
-
-
 @blp.route("/supervision/board")
 class Board(MethodView):
     @blp.secured(403)
     @blp.arguments(BoardArgsSchema(), location="query")
     @blp.response(200, BoardItemSchema(many=True))
-    @blp.paginate(BoardPage, page_size=20, max_page_size=100)
+    @blp.paginate(Page, page_size=20, max_page_size=100)
     def get(self, filters):
         """Open cases with running SLA clocks in the caller's scope, red first, then least time."""
         return board.board(principal=authenticate(), filters=filters)

@@ -8,6 +8,7 @@ from PIL import Image
 
 from server.cases.attachments import Attachment
 from tests.cases import case_body
+from tests.factories import CaseFactory
 
 GPS_IFD = 0x8825
 
@@ -147,3 +148,23 @@ def test_uploads_racing_for_a_cases_last_photo_slot_get_it_once(as_user, case_in
     assert codes == [201, 422, 422, 422]
     assert len(Case.objects.get(id=case["id"]).attachments) == PER_CASE
     assert Attachment.objects(case=case["id"]).count() == 1  # the losers' photos are not kept
+
+
+def test_the_reporter_sees_their_photo_as_before_and_the_handlers_as_after(as_user, transition):
+    before = upload(as_user("resident"), image_bytes()).json["id"]
+    case = CaseFactory(reporter="resident", in_progress=True, attachments=[before])
+    after = upload(as_user("handler"), image_bytes(), path=f"/api/v1/cases/{case['id']}/attachments")
+    transition(case["id"], "handler",
+               {"action": "handle", "result": "已清理", "attachments": [after.json["id"]]})
+    resident = as_user("resident")
+    photos = resident.get(f"/api/v1/cases/{case['id']}").json["photos"]
+    assert photos == [{"id": before, "stage": "before", "label": "上报"},
+                      {"id": after.json["id"], "stage": "after", "label": "处置"}]
+    assert all(resident.get(f"/api/v1/attachments/{p['id']}").status_code == 200 for p in photos)
+
+
+def test_a_photo_added_to_a_case_and_not_cited_is_labelled_as_added(as_user, case_in):
+    case = case_in("in_progress")
+    added = upload(as_user("handler"), image_bytes(), path=f"/api/v1/cases/{case['id']}/attachments")
+    photos = as_user("dispatcher").get(f"/api/v1/cases/{case['id']}").json["photos"]
+    assert photos == [{"id": added.json["id"], "stage": "added", "label": "补充"}]

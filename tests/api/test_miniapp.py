@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from server.config import ConfigError, from_env
 from server.hub.miniapp import SOURCE_CHECKOUT_DIR
 from server.hub.models import Hall
 
@@ -65,7 +66,23 @@ def test_without_its_folder_the_mini_app_is_off_with_a_404_in_the_envelope(clien
 
 def test_settings_name_the_first_active_hall_and_no_demo_accounts_outside_demo(client, demo):
     body = client.get("/miniapp/config.json").json
-    assert body == {"api": "/api/v1", "region": "371083", "hall": "乳山分厅", "sso": False, "demo": False}
+    assert body == {"api": "/api/v1", "region": "371083", "hall": "乳山分厅", "sso": False, "demo": False,
+                    "map_tiles": None}
+
+
+def test_a_configured_base_map_is_offered_to_the_pages_and_allowed_by_their_policy(client, settings):
+    settings["MAP_TILE_URL"] = "https://tiles.example.gov.cn/vec/{z}/{x}/{y}.png"
+    response = client.get("/miniapp/config.json")
+    assert response.json["map_tiles"] == settings["MAP_TILE_URL"]
+    policy = client.get("/miniapp/app.html").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: blob: https://tiles.example.gov.cn;" in policy
+
+
+@pytest.mark.parametrize("url", ["ftp://tiles/{z}/{x}/{y}", "https://tiles/vec.png",
+                                 "https://{s}.tiles/{z}/{x}/{y}.png"])
+def test_a_tile_url_without_its_placeholders_or_with_several_hosts_is_refused_at_start(url):
+    with pytest.raises(ConfigError, match="GRIDHUB_MAP_TILE_URL"):
+        from_env({"GRIDHUB_MAP_TILE_URL": url})
 
 
 def test_settings_in_demo_mode_offer_the_demo_accounts_and_a_place(client, demo, settings):

@@ -182,3 +182,36 @@ def test_an_import_interrupted_half_way_leaves_no_grid_of_it(app, demo, monkeypa
         regions.write_grids(checked, progress=interrupt)
     assert written == [5, 5]
     assert not Region.objects(code__in=[f["properties"]["code"] for f in many]).count()
+
+
+def test_a_case_names_its_grid_community_town_and_department(case_in, as_user):
+    case = case_in("dispatched")
+    answer = as_user("dispatcher").get(f"/api/v1/cases/{case['id']}").json
+    places = answer["places"]
+    assert places["grid"] == {"code": answer["grid"], "name": "胜利街第一网格"}
+    assert [places[level]["code"] for level in ("county", "town", "community")] == answer["region_path"][:3]
+    assert all(places[level]["name"] != places[level]["code"] for level in ("county", "town", "community"))
+    assert answer["department_name"] and answer["department_name"] != answer["department"]
+    assert answer["source_label"] == "网格员上报"
+
+
+def test_a_renamed_grid_shows_its_new_name_at_once(case_in, as_user):
+    case = case_in("reported")
+    as_user("dispatcher").get(f"/api/v1/cases/{case['id']}")  # the names are cached now
+    renamed = as_user("admin").patch(f"/api/v1/regions/{case['grid']}", json={"name": "胜利街北网格"})
+    assert renamed.status_code == 200
+    answer = as_user("dispatcher").get(f"/api/v1/cases/{case['id']}").json
+    assert answer["places"]["grid"]["name"] == "胜利街北网格"
+
+
+def test_the_grids_of_one_community_are_exported_with_their_names(as_user):
+    everything = as_user("gridworker").get("/api/v1/grids").json["features"]
+    one = as_user("gridworker").get("/api/v1/grids", query_string={"region": "371083001001"}).json
+    assert 0 < len(one["features"]) < len(everything)
+    assert {f["properties"]["code"][:12] for f in one["features"]} == {"371083001001"}
+    assert all(f["properties"]["name"] for f in one["features"])
+
+
+def test_a_malformed_region_filter_on_the_grids_is_422(as_user):
+    response = as_user("gridworker").get("/api/v1/grids", query_string={"region": "37x"})
+    assert response.status_code == 422 and "region" in str(response.json["errors"])

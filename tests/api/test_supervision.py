@@ -69,6 +69,27 @@ def test_the_board_filters_by_light_phase_and_category(monday_case, board):
     assert board(light="green")[0] == []
 
 
+def test_a_board_row_says_which_case_and_the_time_left_in_the_limits_unit(monday_case, board):
+    monday_case("in_progress", description="  胜利街  12号门前\n井盖破损，夜间有行人绊倒的危险，"
+                                           "请尽快处理以免发生意外事故，附近还有一所小学和菜市场")
+    monday_case("reported")
+    rows, _ = board()
+    handling, accepting = rows[1], rows[0]
+    assert handling["summary"].startswith("胜利街 12号门前 井盖破损") and handling["summary"].endswith("…")
+    assert handling["place"] == "胜利街第一网格" and handling["town"]["name"]
+    assert handling["source_label"] == "网格员上报" and handling["department_name"] != handling["department"]
+    assert handling["time_left"] == "剩余 6 个工作小时（截止 11月30日 10:00）"
+    assert accepting["time_left"] == "超期 27 个工作小时（截止 11月23日 12:00）"
+
+
+def test_the_board_filters_by_urgency_and_town(monday_case, board):
+    urgent = monday_case("in_progress", priority="urgent")
+    monday_case("in_progress")
+    assert [r["id"] for r in board(priority="urgent")[0]] == [urgent["id"]]
+    assert board(region="371083002")[0] == []
+    assert len(board(region=urgent["region_path"][1])[0]) == 2
+
+
 def test_closed_cases_leave_the_board(monday_case, board):
     monday_case("closed")
     assert board() == ([], {"red": 0, "yellow": 0, "green": 0, "paused": 0})
@@ -115,7 +136,7 @@ def test_the_board_is_for_supervisors_and_dispatchers(as_user, username):
 
 
 @pytest.mark.parametrize("params", [{"light": "blue"}, {"phase": "repair"}, {"level": 3},
-                                    {"page_size": 1000}])
+                                    {"page_size": 1000}, {"priority": "high"}])
 def test_bad_board_filters_are_refused(as_user, params):
     response = as_user("supervisor").get("/api/v1/supervision/board", query_string=params)
     assert response.status_code == 422

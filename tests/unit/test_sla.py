@@ -148,6 +148,22 @@ def test_remaining_time_is_counted_on_the_phases_own_clock(hotline, city, cal):
     assert natural.remaining_minutes(at(2026, 11, 21, 22, 10), cal) == 20
 
 
+@pytest.mark.parametrize(("limit", "minutes", "text"), [
+    (Limit(3, "wd"), 1.5 * 480, "剩余 1.5 个工作日"),
+    (Limit(3, "wd"), 60, "剩余 1 个工作小时"),  # less than a day: the hours of it
+    (Limit(3, "wd"), 20.4, "剩余 20 分钟（工作时间）"),
+    (Limit(8, "wh"), 600, "剩余 10 个工作小时"),  # hours stay hours however many
+    (Limit(8, "wh"), -90, "超期 1.5 个工作小时"),
+    (Limit(2, "wd"), -3 * 480, "超期 3 个工作日"),
+    (Limit(2, "h"), 90, "剩余 1.5 小时"),
+    (Limit(30, "min"), 0.2, "剩余 1 分钟"),
+    (Limit(30, "min"), -20, "超期 20 分钟"),
+    (Limit(72, "h"), 60 * 60, "剩余 2.5 天"),
+])
+def test_time_left_is_told_in_the_unit_the_limit_counts(limit, minutes, text):
+    assert sla.remaining_text(limit, minutes, day_minutes=480) == text
+
+
 def test_a_clock_survives_a_round_trip_through_the_database_as_naive_utc(hotline, cal):
     c = clock(hotline, cal)
     doc = c.to_doc()

@@ -105,6 +105,7 @@ export class Session {
    *  {data, headers, status}. A 401 with a refresh token refreshes once and retries. */
   async request(method, path, options = {}, retried = false) {
     const headers = { ...(options.headers || {}) };
+    const had = this.signedIn || retried;
     if (this.signedIn) headers.Authorization = `Bearer ${this.tokens.access}`;
     let body;
     if (options.json !== undefined) {
@@ -133,7 +134,12 @@ export class Session {
     if (options.blob && response.ok) return { data: await response.blob(), headers: response.headers };
     const data = await parse(response);
     if (!response.ok) {
-      if (response.status === 401) this.clear();
+      if (response.status === 401 && had && !["/me", "/auth/logout"].includes(path)) {
+        this.clear();  // lapsed and not refreshable: the page signs in again
+        window.dispatchEvent(new CustomEvent("gridhub:expired"));
+      } else if (response.status === 401) {
+        this.clear();
+      }
       throw new ApiError(response.status, data);
     }
     return { data, headers: response.headers, status: response.status };

@@ -3,6 +3,8 @@
 // (`/cases/{id}/actions`, read from the workflow table) — nothing here hard-codes the workflow.
 
 import { chooseImage } from "./bridge.js";
+import { drawMap, mapBox } from "./map.js";
+import { casePhotos } from "./photos.js";
 import { busy, empty, field, h, mount, navigate, notice, select, toast, when } from "./ui.js";
 
 const cache = {};
@@ -36,15 +38,46 @@ function statusTag(c) {
   return h(`span.tag.status-${c.status}`, c.status_label || c.status);
 }
 
+const LIGHT_LABELS = { red: "红牌（超期）", yellow: "黄牌（临期）", green: "正常", paused: "计时暂停" };
+
+/** Where a case is, by name: its grid (or community, or town); the address is separate. */
+export function placeName(c) {
+  const places = c.places || {};
+  const node = places.grid || places.community || places.town;
+  return node ? node.name : (c.outside_grids ? "网格外" : "");
+}
+
+/** The running phase due first: {phase_label, time_left, light} or null. */
+export function currentDeadline(c) {
+  const running = Object.values(c.deadlines || {}).filter((d) => d.time_left);
+  running.sort((a, b) => String(a.deadline).localeCompare(String(b.deadline)));
+  return running[0] || null;
+}
+
+/** A traffic light with its meaning for screen readers. */
+export function light(value) {
+  return h(`span.light.${value || "none"}`, { role: "img", "aria-label": LIGHT_LABELS[value] || "无时限" });
+}
+
 /** A tappable card for a list of cases. */
 export function caseItem(c, categoryMap, extra) {
   const category = categoryMap.get(c.category);
-  return h("div.item.tappable", { dataset: { caseId: c.id, code: c.code }, onclick: () => navigate(`case/${c.id}`) },
-    c.light !== undefined ? h(`span.light.${c.light || "none"}`, { title: c.light || "" }) : null,
+  const due = currentDeadline(c);
+  return h("div.item.tappable", { dataset: { caseId: c.id, code: c.code }, role: "link", tabIndex: 0,
+    onclick: () => navigate(`case/${c.id}`) },
+    c.light !== undefined ? light(c.light) : null,
     h("div.grow",
-      h("div.row", h("strong.grow.ellipsis", category ? category.name : c.category), statusTag(c)),
-      h("div.muted.ellipsis", c.address || c.description || ""),
+      h("div.row", h("strong.grow.ellipsis", category ? category.name : c.category),
+        c.priority === "urgent" ? h("span.tag.urgent", "紧急") : null, statusTag(c)),
+      h("div.ellipsis", c.description || ""),
+      h("div.muted.ellipsis", [c.address, placeName(c)].filter(Boolean).join(" · ")),
+      due ? h("div.muted.time-left", `${due.phase_label}：${due.time_left}`) : null,
       h("div.muted", c.code, " · ", when(c.created_at), extra ? ` · ${extra}` : "")));
+}
+
+/** How many cases GET /cases finds for `query` (one row read, the total from X-Pagination). */
+export async function countCases(session, query) {
+  return (await session.page("/cases", { page_size: 1, ...query })).total;
 }
 
 /** A list of cases from GET /cases with `query`. */
@@ -57,15 +90,35 @@ export async function caseList(ctx, { title, query, none }) {
   return { items, total };
 }
 
-/** Thumbnails of a case's photos, fetched with the session's token. */
-function photos(session, ids) {
-  const box = h("div.photos");
-  for (const id of ids || []) {
-    const img = h("img", { alt: "现场照片" });
-    box.append(img);
-    session.imageUrl(`/attachments/${id}/thumbnail`).then((url) => { img.src = url; }, () => img.remove());
-  }
-  return box;
+/** A name with its code shown on demand (tap the name). */
+export function named(node, fallback = "—") {
+  if (!node) return fallback;
+  return h("details.code", h("summary", node.name), h("span.muted", `编码 ${node.code}`));
+}
+
+/** Each running phase's deadline, in the unit its limit counts. */
+export function deadlines(c) {
+  const rows = Object.entries(c.deadlines || {}).filter(([, d]) => d.time_left);
+  if (!rows.length) return null;
+  return h("div.deadlines", rows.map(([phase, d]) => h("div.row.deadline", { dataset: { phase } },
+    light(d.light || (d.paused ? "paused" : null)),
+    h("span.grow", h("strong", `${d.phase_label}时限`), h("span.muted", `（${d.limit.label}）`),
+      h("div.time-left", d.time_left)))));
+}
+
+/** The case's point in its grid polygon, on a small map (drawn once the page shows it). */
+export function caseMap(ctx, c) {
+  if (!c.location) return { box: null, draw: () => {} };
+  const box = mapBox(`案件位置：${[placeName(c), c.address].filter(Boolean).join("，")}`, "case-map");
+  const draw = async () => {
+    try {
+      const grids = c.grid ? await ctx.session.get("/grids", { region: c.grid }) : null;
+      await drawMap(box, ctx.settings, { grids, points: [{ ...c.location, light: c.light, label: c.code }] });
+    } catch (error) {
+      box.replaceWith(notice(error.message || "地图加载失败"));
+    }
+  };
+  return { box, draw };
 }
 
 /** A photo picker: choose → upload at once → thumbnail; `.ids()` gives the attachment ids. */
@@ -177,6 +230,7 @@ async function actionSheet(ctx, c, action, version, done) {
           return;
         }
         toast(`${action.label}成功`);
+        ctx.refreshBadges?.();
         done();
       });
     },
@@ -190,11 +244,12 @@ async function actionSheet(ctx, c, action, version, done) {
 /** One case for staff: details, photos, what happened, and the actions this user may take. */
 export async function caseDetail(ctx, id, { back } = {}) {
   mount(ctx.view, empty("加载中…"));
-  const [c, actions, history, categoryMap, departmentList] = await Promise.all([
+  const [c, actions, history, categoryMap] = await Promise.all([
     ctx.session.get(`/cases/${id}`), ctx.session.get(`/cases/${id}/actions`),
-    ctx.session.get(`/cases/${id}/history`), categories(ctx.session), departments(ctx.session)]);
-  const departmentName = (code) => (departmentList.find((d) => d.code === code) || { name: code }).name;
+    ctx.session.get(`/cases/${id}/history`), categories(ctx.session)]);
   const category = categoryMap.get(c.category);
+  const map = caseMap(ctx, c);
+  const places = c.places || {};
   const reload = () => caseDetail(ctx, id, { back });
   const sheetBox = h("div");
   const buttons = actions.actions.map((action) => h("button.secondary", {
@@ -207,15 +262,19 @@ export async function caseDetail(ctx, id, { back } = {}) {
       h("div.row", h("h2.grow", category ? category.name : c.category), h("span", statusTag(c))),
       c.priority === "urgent" ? h("span.tag.urgent", "紧急") : null,
       h("p", c.description),
+      deadlines(c),
       h("dl.kv",
         h("dt", "编号"), h("dd", c.code),
         h("dt", "地址"), h("dd", c.address || (c.location ? `${c.location.lat.toFixed(5)}, ${c.location.lng.toFixed(5)}` : "—")),
-        h("dt", "网格"), h("dd", c.grid || (c.outside_grids ? "网格外" : "—")),
-        h("dt", "处置部门"), h("dd", c.department ? departmentName(c.department)
-          : c.suggested_department ? `建议：${departmentName(c.suggested_department)}` : "—"),
+        h("dt", "所在"), h("dd", [places.town, places.community].filter(Boolean).map((n) => n.name).join(" · ") || "—"),
+        h("dt", "网格"), h("dd.grid-name", named(places.grid, c.outside_grids ? "网格外（县级受理）" : "—")),
+        h("dt", "处置部门"), h("dd", c.department_name
+          || (c.suggested_department_name ? `建议：${c.suggested_department_name}` : "—")),
+        h("dt", "来源"), h("dd", c.source_label || "—"),
         h("dt", "上报人"), h("dd", [reporter.name, reporter.phone].filter(Boolean).join(" ") || "—"),
         h("dt", "上报时间"), h("dd", when(c.created_at))),
-      photos(ctx.session, c.attachments)),
+      map.box,
+      casePhotos(ctx.session, c.photos)),
     h("div.card", h("h3", "办理"), buttons.length ? h("div.actions", buttons) : h("div.muted", "当前没有您可以执行的操作"), sheetBox),
     h("div.card", h("h3", "办理过程"),
       h("ul.events", [...history].reverse().map((entry) => h("li",
@@ -225,5 +284,6 @@ export async function caseDetail(ctx, id, { back } = {}) {
         entry.payload && (entry.payload.reason || entry.payload.result)
           ? h("div", entry.payload.reason || entry.payload.result) : null)))),
     back ? h("button.secondary", { type: "button", onclick: () => navigate(back) }, "返回列表") : null);
+  map.draw();
   return c;
 }

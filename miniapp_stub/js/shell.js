@@ -14,6 +14,17 @@ function frame(title) {
   return { who, signOut, view, tabs };
 }
 
+const EXPIRED = "gridhub.expired";
+
+/** A session that lapsed while the page was open: say so on the next sign-in form. */
+function lapsed() {
+  try {
+    const flag = sessionStorage.getItem(EXPIRED);
+    sessionStorage.removeItem(EXPIRED);
+    return Boolean(flag);
+  } catch { return false; }
+}
+
 function staffSignIn(session, view, role, roleLabel, settings, refusal) {
   return new Promise((resolve) => {
     const username = h("input", { name: "username", autocomplete: "username", required: true });
@@ -25,6 +36,10 @@ function staffSignIn(session, view, role, roleLabel, settings, refusal) {
         event.preventDefault();
         busy(submit, async () => {
           mount(message);
+          if (!username.value.trim() || !password.value) {
+            mount(message, notice(!username.value.trim() ? "请输入用户名" : "请输入密码", "error"));
+            return;
+          }
           try {
             await session.signIn(username.value.trim(), password.value);
             resolve();
@@ -38,7 +53,8 @@ function staffSignIn(session, view, role, roleLabel, settings, refusal) {
     const hint = settings.demo && settings.demo_accounts
       ? notice(`演示账号：${role === "grid_worker" ? "gridworker" : role}，密码 ${settings.demo_accounts.password}`)
       : null;
-    mount(view, form, hint);
+    const back = h("a.back", { href: "index.html" }, "‹ 返回角色选择");
+    mount(view, form, hint, back);
   });
 }
 
@@ -46,7 +62,7 @@ function staffSignIn(session, view, role, roleLabel, settings, refusal) {
  * Start a role page. `role` is the role the account must hold; `tabs` are [{hash, label}];
  * `routes` map a hash's first part to a view function (ctx, ...args) rendering into ctx.view.
  */
-export async function start({ role, roleLabel, title, tabs, routes, resident = false }) {
+export async function start({ role, roleLabel, title, tabs, routes, badges, resident = false }) {
   const { who, signOut, view, tabs: nav } = frame(title);
   let settings;
   try {
@@ -57,7 +73,7 @@ export async function start({ role, roleLabel, title, tabs, routes, resident = f
   }
   const session = new Session(role);
   let me = null;
-  let refusal = null;
+  let refusal = lapsed() ? "登录已过期，请重新登录" : null;
   let expired = 0;
   while (!me) {
     if (!session.signedIn) {
@@ -77,7 +93,10 @@ export async function start({ role, roleLabel, title, tabs, routes, resident = f
       me = await session.get("/me");
     } catch (error) {
       expired += 1;
-      if (error.status === 401 && expired < 3) continue;  // expired, not refreshable: sign in again
+      if (error.status === 401 && expired < 3) {  // expired, not refreshable: sign in again
+        refusal = "登录已过期，请重新登录";
+        continue;
+      }
       mount(view, notice(error.message, "error"));
       return;
     }
@@ -104,14 +123,39 @@ export async function start({ role, roleLabel, title, tabs, routes, resident = f
       const button = buttons.find((b) => b.dataset.hash === hash);
       if (!button) return;
       button.querySelector(".badge")?.remove();
-      if (count > 0) button.append(h("span.badge", String(count > 99 ? "99+" : count)));
+      button.setAttribute("aria-label", count > 0 ? `${button.dataset.label}（${count}）` : button.dataset.label);
+      if (count > 0) button.append(h("span.badge", { "aria-hidden": "true" }, String(count > 99 ? "99+" : count)));
+    },
+    /** Recount the tabs' badges (after an action, on coming back to the page). */
+    async refreshBadges() {
+      if (!badges) return;
+      try {
+        for (const [hash, count] of Object.entries(await badges(ctx))) ctx.badge(hash, count);
+      } catch { /* the badges can wait for the next refresh */ }
     },
   };
+  for (const [i, b] of buttons.entries()) b.dataset.label = tabs[i].label;
   const bound = Object.fromEntries(Object.entries(routes).map(([name, fn]) => [name, (...args) => {
     const current = name || tabs[0].hash;
-    for (const b of buttons) b.classList.toggle("active", b.dataset.hash === current);
+    for (const b of buttons) {
+      b.classList.toggle("active", b.dataset.hash === current);
+      if (b.dataset.hash === current) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
+    }
     return fn(ctx, ...args);
   }]));
-  router(bound, bound[""]);
+  const refresh = router(bound, bound[""]);
+  ctx.refreshBadges();
+  // Back on the page (another app, another tab, the phone woken): counts and lists are read
+  // again; a page with a form being filled in is left as it is.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible") return;
+    ctx.refreshBadges();
+    if (!view.querySelector("form")) refresh();
+  });
+  // A session that lapsed and could not be refreshed: back to signing in, told why.
+  window.addEventListener("gridhub:expired", () => {
+    try { sessionStorage.setItem(EXPIRED, "1"); } catch { /* told without it */ }
+    location.reload();
+  }, { once: true });
   return ctx;
 }

@@ -9,6 +9,8 @@ export function h(spec, props, ...children) {
   }
   const [, tag, rest] = spec.match(/^([a-z0-9]+)(.*)$/i);
   const el = document.createElement(tag);
+  // Forms check their fields themselves, in Chinese (never the browser's own bubbles).
+  if (tag === "form") el.noValidate = true;
   for (const part of rest.match(/[.#][^.#]+/g) || []) {
     if (part[0] === ".") el.classList.add(part.slice(1)); else el.id = part.slice(1);
   }
@@ -63,14 +65,6 @@ export function when(iso) {
   return Number.isNaN(date.getTime()) ? "" : TIME.format(date);
 }
 
-/** Minutes as "2小时15分" / "3天". */
-export function duration(minutes) {
-  const m = Math.abs(Math.round(minutes));
-  if (m >= 24 * 60) return `${Math.floor(m / 1440)}天${Math.floor((m % 1440) / 60) ? `${Math.floor((m % 1440) / 60)}小时` : ""}`;
-  if (m >= 60) return `${Math.floor(m / 60)}小时${m % 60 ? `${m % 60}分` : ""}`;
-  return `${m}分钟`;
-}
-
 export function percent(rate) {
   return rate === null || rate === undefined ? "—" : `${Number(rate).toFixed(1)}%`;  // the API gives percentages
 }
@@ -92,7 +86,11 @@ export function select(name, options, { value, placeholder, required } = {}) {
   return el;
 }
 
+/** A label and its control; the control is named by the label for screen readers. */
 export function field(label, control, { required } = {}) {
+  if (control instanceof Element && !control.hasAttribute("aria-label")) {
+    control.setAttribute("aria-label", label);
+  }
   return [h(`label.field${required ? ".required" : ""}`, label), control];
 }
 
@@ -122,6 +120,7 @@ export function router(routes, fallback) {
   };
   window.addEventListener("hashchange", go);
   go();
+  return go;  // shows the current route again
 }
 
 export function navigate(hash) {

@@ -2,7 +2,8 @@
 // the evaluation once a request is closed. Signed in through the hub's SSO ticket.
 
 import { openMiniApp } from "../bridge.js";
-import { categories, caseItem } from "../cases.js";
+import { caseItem, caseMap, categories, deadlines, placeName } from "../cases.js";
+import { casePhotos } from "../photos.js";
 import { reportForm } from "../report.js";
 import { start } from "../shell.js";
 import { busy, empty, h, mount, navigate, notice, toast, when } from "../ui.js";
@@ -99,10 +100,13 @@ async function progress(ctx, id) {
   const category = categoryMap.get(c.category);
   const cancel = actions.actions.find((a) => a.name === "cancel");
   const rated = timeline.evaluation && RATINGS.find(([key]) => key === timeline.evaluation.rating);
+  const map = caseMap(ctx, c);
   mount(ctx.view,
     h("div.card",
       h("div.row", h("h2.grow", category ? category.name : c.category), h("span.tag", c.status_label)),
-      h("p", c.description), h("div.muted", `编号 ${c.code}`)),
+      h("p", c.description), h("div.muted", `编号 ${c.code}`),
+      h("div.muted.place", [c.address, placeName(c)].filter(Boolean).join(" · ")),
+      deadlines(c), map.box, casePhotos(ctx.session, c.photos)),
     h("div.card.timeline",
       h("div.stages", timeline.stages.map((s) => h(`div.stage${s.done ? ".done" : ""}`, { dataset: { stage: s.key } },
         h("span.dot"), s.label, h("div", when(s.at))))),
@@ -120,6 +124,7 @@ async function progress(ctx, id) {
       reload();
     }) }, "撤销诉求") : null,
     h("button.secondary", { type: "button", onclick: () => navigate("mine") }, "返回我的诉求"));
+  map.draw();
 }
 
 start({

@@ -1,10 +1,11 @@
 // 督办/领导: the board of running cases with their traffic lights (红牌/黄牌), pressing (督办) and
 // the other supervisor actions on a case, and the standard indicators with a chart.
 
-import { caseDetail, categories } from "../cases.js";
+import { caseDetail, categories, light } from "../cases.js";
 import { barChart } from "../chart.js";
+import { drawMap, mapBox } from "../map.js";
 import { start } from "../shell.js";
-import { duration, empty, h, mount, navigate, percent, select, toast } from "../ui.js";
+import { empty, h, mount, navigate, percent, select, toast } from "../ui.js";
 
 const LIGHTS = [["red", "红牌"], ["yellow", "黄牌"], ["green", "正常"], ["paused", "暂停"]];
 const METRICS = [
@@ -17,30 +18,86 @@ const CARDS = [
   ["ontime_close_rate", "按期结案率", percent], ["rework_rate", "返工率", percent],
   ["overdue", "超期数", String], ["satisfaction_rate", "满意率", percent],
 ];
+const LEVELS = ["", "一级督办", "二级督办"];
 
-function remaining(item) {
-  if (item.remaining_minutes === null || item.remaining_minutes === undefined) return item.light === "paused" ? "计时暂停" : "";
-  return item.remaining_minutes >= 0 ? `剩余${duration(item.remaining_minutes)}` : `超时${duration(item.remaining_minutes)}`;
+// The board's filters, kept while the page is open (the light is in the address: #light/red).
+const filters = { region: "", department: "", category: "", priority: "" };
+
+async function filterControls(ctx, reload) {
+  const [towns, departments, categoryMap] = await Promise.all([
+    ctx.session.get("/regions", { level: "town", page_size: 100 }), ctx.session.get("/departments"),
+    categories(ctx.session)]);
+  const parents = [...categoryMap.values()].filter((c) => !c.parent);
+  const controls = [
+    select("region", towns.map((t) => ({ value: t.code, label: t.name })), { placeholder: "全部镇街", value: filters.region }),
+    select("department", departments.map((d) => ({ value: d.code, label: d.name })),
+      { placeholder: "全部部门", value: filters.department }),
+    select("category", parents.map((c) => ({ value: c.code, label: c.name })), { placeholder: "全部类别", value: filters.category }),
+    select("priority", [{ value: "urgent", label: "仅紧急" }], { placeholder: "全部紧急程度", value: filters.priority }),
+  ];
+  const labels = { region: "按镇街筛选", department: "按部门筛选", category: "按类别筛选", priority: "按紧急程度筛选" };
+  for (const control of controls) {
+    control.setAttribute("aria-label", labels[control.name]);
+    control.addEventListener("change", () => { filters[control.name] = control.value; reload(); });
+  }
+  return h("div.filters", controls);
 }
 
-async function board(ctx, light) {
-  const [counts, page, categoryMap] = await Promise.all([
-    ctx.session.get("/supervision/board/counts"),
-    ctx.session.page("/supervision/board", { light, page_size: 50 }), categories(ctx.session)]);
-  const chips = LIGHTS.map(([key, label]) => h(`button.${key}${light === key ? ".active" : ""}`, {
-    type: "button", dataset: { light: key }, onclick: () => navigate(light === key ? "" : `light/${key}`),
-  }, h("strong", String(counts[key] ?? 0)), label));
-  mount(ctx.view, h("div.counts", chips), h("div.card.board",
-    h("h2", light ? `${LIGHTS.find(([k]) => k === light)[1]}案件` : "督办看板", h("span.muted", `（${page.total}）`)),
-    page.items.length ? h("div.list", page.items.map((item) => h("div.item.tappable", {
-      dataset: { caseId: item.id, light: item.light || "" }, onclick: () => navigate(`case/${item.id}`),
-    }, h(`span.light.${item.light || "none"}`),
-    h("div.grow",
-      h("div.row", h("strong.grow.ellipsis", (categoryMap.get(item.category) || {}).name || item.category),
-        h("span.tag", item.phase_label || item.status_label)),
-      h("div.muted", item.code, " · ", remaining(item)),
-      item.supervise_count ? h("div.muted", `已督办 ${item.supervise_count} 次`) : null)))) : empty("暂无在办案件")));
-  ctx.badge("", counts.red || 0);
+function boardRow(item, categoryMap) {
+  const category = (categoryMap.get(item.category) || {}).name || item.category;
+  return h("div.item.tappable.board-row", {
+    dataset: { caseId: item.id, light: item.light || "" }, role: "link", tabIndex: 0,
+    onclick: () => navigate(`case/${item.id}`),
+  }, light(item.light),
+  h("div.grow",
+    h("div.row", h("strong.grow.ellipsis", category),
+      item.priority === "urgent" ? h("span.tag.urgent", "紧急") : null,
+      h("span.tag", item.phase_label || item.status_label)),
+    h("div.ellipsis.summary", item.summary),
+    h("div.muted.ellipsis", [item.address, item.place].filter(Boolean).join(" · ")),
+    h(`div.time-left${item.light === "red" ? ".overdue" : ""}`, item.time_left || ""),
+    h("div.muted", [item.code, item.source_label, item.department_name,
+      item.supervision_level ? LEVELS[item.supervision_level] : null,
+      item.supervise_count ? `已督办 ${item.supervise_count} 次` : null].filter(Boolean).join(" · "))));
+}
+
+function query(shown) {
+  return Object.fromEntries(Object.entries({ ...filters, light: shown }).filter(([, v]) => v));
+}
+
+async function board(ctx, shown) {
+  const list = h("div");
+  const load = async () => {
+    const [counts, page, categoryMap] = await Promise.all([
+      ctx.session.get("/supervision/board/counts", query()),
+      ctx.session.page("/supervision/board", { ...query(shown), page_size: 50 }), categories(ctx.session)]);
+    const chips = LIGHTS.map(([key, label]) => h(`button.${key}${shown === key ? ".active" : ""}`, {
+      type: "button", dataset: { light: key }, "aria-pressed": String(shown === key),
+      onclick: () => navigate(shown === key ? "" : `light/${key}`),
+    }, h("strong", String(counts[key] ?? 0)), label));
+    mount(list, h("div.counts", chips), h("div.card.board",
+      h("h2", shown ? `${LIGHTS.find(([k]) => k === shown)[1]}案件` : "督办看板", h("span.muted", `（${page.total}）`)),
+      page.items.length ? h("div.list", page.items.map((item) => boardRow(item, categoryMap))) : empty("暂无在办案件")));
+    ctx.badge("", counts.red || 0);
+  };
+  const reload = () => load().catch((error) => toast(error.message));
+  mount(ctx.view, await filterControls(ctx, reload), list);
+  await load();
+}
+
+/** The open cases of the board on a map, coloured by light, in the grids of the scope. */
+async function caseMapView(ctx) {
+  const [page, grids] = await Promise.all([
+    ctx.session.page("/supervision/board", { ...query(), page_size: 100 }),
+    ctx.session.get("/grids", filters.region ? { region: filters.region } : {})]);
+  const points = page.items.filter((item) => item.location).map((item) => ({
+    ...item.location, light: item.light, label: `${item.code} ${item.summary}`,
+    onclick: () => navigate(`case/${item.id}`),
+  }));
+  const box = mapBox(`在办案件地图：${points.length} 件`, "board-map");
+  mount(ctx.view, h("div.card", h("h2", "案件地图", h("span.muted", `（${points.length}）`)),
+    h("div.legend", LIGHTS.map(([key, label]) => h("span", light(key), label))), box));
+  await drawMap(box, ctx.settings, { grids, points });
 }
 
 function shanghaiDay(offsetDays = 0) {
@@ -77,16 +134,21 @@ async function stats(ctx) {
   for (const control of [period, groupBy, metric]) {
     control.addEventListener("change", () => load().catch((error) => toast(error.message)));
   }
-  mount(ctx.view, h("div.card", h("h2", "考核指标"), h("div.row", period, groupBy, metric)), out);
+  period.setAttribute("aria-label", "统计期间");
+  groupBy.setAttribute("aria-label", "分组方式");
+  metric.setAttribute("aria-label", "图表指标");
+  mount(ctx.view, h("div.card", h("h2", "考核指标"), h("div.filters", period, groupBy, metric)), out);
   await load();
 }
 
 start({
   role: "supervisor", roleLabel: "督办人员", title: "督办 · 指标",
-  tabs: [{ hash: "", label: "督办看板" }, { hash: "stats", label: "考核指标" }],
+  tabs: [{ hash: "", label: "督办看板" }, { hash: "map", label: "案件地图" }, { hash: "stats", label: "考核指标" }],
+  badges: async (ctx) => ({ "": (await ctx.session.get("/supervision/board/counts")).red || 0 }),
   routes: {
     "": (ctx) => board(ctx),
     light: board,
+    map: caseMapView,
     stats,
     case: (ctx, id) => caseDetail(ctx, id, { back: "" }),
   },

@@ -1,7 +1,7 @@
 // 网格员: report what is found in the grid (with the nearby-duplicates check first), the
 // grid's cases, and the handled cases waiting for verification on site (核查).
 
-import { caseDetail, caseList } from "../cases.js";
+import { caseDetail, caseList, countCases } from "../cases.js";
 import { reportForm } from "../report.js";
 import { start } from "../shell.js";
 import { navigate } from "../ui.js";
@@ -9,6 +9,7 @@ import { navigate } from "../ui.js";
 start({
   role: "grid_worker", roleLabel: "网格员", title: "网格员 · 网格事件",
   tabs: [{ hash: "", label: "上报" }, { hash: "grid", label: "网格案件" }, { hash: "verify", label: "待核查" }],
+  badges: async (ctx) => ({ verify: await countCases(ctx.session, { status: "handled" }) }),
   routes: {
     "": (ctx) => reportForm(ctx, { kind: "event", nearby: true, title: "事件上报",
       done: (created) => navigate(`case/${created.id}`) }),

@@ -220,12 +220,17 @@ def create_platform_admin_command(username: str, name: str, password: str) -> No
 
 
 @cli.command("seed-demo")
+@click.option("--cases/--no-cases", default=True, show_default=True,
+              help="also file the demo's cases (every state and SLA light), once")
 @with_appcontext
-def seed_demo_command() -> None:
-    """Load the demo county 乳山市 (371083) with its demo users."""
+def seed_demo_command(cases: bool) -> None:
+    """Load the demo county 乳山市 (371083) with its demo users (and its cases)."""
     from server.demo import DEMO_PASSWORD, seed_demo
+    from server.demo_cases import seed_demo_cases
 
     counts = seed_demo()
+    if cases:
+        counts["cases_filed"] = seed_demo_cases()
     click.echo("demo county loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     click.echo(f"demo users: platform admin dispatcher supervisor handler gridworker resident "
                f"(password: {DEMO_PASSWORD})")
@@ -273,6 +278,7 @@ def run_command(info, host: str, port: int, fresh: bool) -> None:
 def _embedded_demo(app) -> None:
     from notifications import embedded
     from server.demo import DEMO_PASSWORD, demo_loaded, seed_demo
+    from server.demo_cases import seed_demo_cases
 
     folder = _embedded["server"].folder
     if demo_loaded():
@@ -280,7 +286,9 @@ def _embedded_demo(app) -> None:
                    "`gridhub run --fresh` starts it empty)")
     else:
         seed_demo()
-        click.echo(f"embedded database in {folder}: demo county 乳山市 loaded")
+        cases = seed_demo_cases()
+        click.echo(f"embedded database in {folder}: demo county 乳山市 loaded "
+                   f"with {cases} open and closed cases")
     app.config["IDENTITY_PROVIDER"] = app.config["IDENTITY_PROVIDER"] or "dev"
     app.config["DEMO"] = True
     click.echo(f"demo users platform, admin, dispatcher, supervisor, handler, gridworker, "

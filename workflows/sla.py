@@ -36,21 +36,25 @@ def _amount(value: float) -> str:
     return f"{round(value, 1):g}"
 
 
-def remaining_text(limit: Limit, minutes: float, day_minutes: float) -> str:
+def remaining_text(limit: Limit, minutes: float, day_minutes: float, *, overdue: bool) -> str:
     """Time left (or overdue) in the unit the limit counts: working days or working hours for
-    working-time limits ("剩余 1.5 个工作日"), natural hours or days otherwise ("超期 3 小时")."""
-    prefix, left = ("剩余", minutes) if minutes >= 0 else ("超期", -minutes)
+    working-time limits ("剩余 1.5 个工作日"), natural hours or days otherwise ("超期 3 小时").
+    `overdue` is whether the deadline has passed: a working-time deadline passed on a Friday
+    evening is overdue on Saturday with no working minute in between."""
+    prefix, left = ("超期", abs(minutes)) if overdue else ("剩余", max(minutes, 0.0))
+    if left < 1:
+        return "已超期" if overdue else "即将到期"
     if limit.working:
         if limit.unit == "wd" and left >= day_minutes:
             return f"{prefix} {_amount(left / day_minutes)} 个工作日"
         if left >= 60:
             return f"{prefix} {_amount(left / 60)} 个工作小时"
-        return f"{prefix} {max(1, round(left))} 分钟（工作时间）"
+        return f"{prefix} {round(left)} 分钟（工作时间）"
     if left >= 48 * 60:
         return f"{prefix} {_amount(left / 1440)} 天"
     if left >= 60:
         return f"{prefix} {_amount(left / 60)} 小时"
-    return f"{prefix} {max(1, round(left))} 分钟"
+    return f"{prefix} {round(left)} 分钟"
 
 
 @dataclass(frozen=True)

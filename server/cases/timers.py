@@ -122,7 +122,8 @@ def time_left(clock: sla.Clock, now: datetime, cal: WorkCalendar) -> str | None:
         return None
     if clock.paused_at is not None:
         return "计时暂停"
-    left = sla.remaining_text(clock.limit, clock.remaining_minutes(now, cal), cal.day_minutes)
+    left = sla.remaining_text(clock.limit, clock.remaining_minutes(now, cal), cal.day_minutes,
+                              overdue=now >= clock.deadline)
     return f"{left}（截止 {moment_label(clock.deadline)}）"
 
 

@@ -48,7 +48,10 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
     return {
         "broker_url": config.get("CELERY_BROKER_URL") or "memory://",
         "broker_connection_retry_on_startup": True,
-        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT},
+        # polling_interval: the in-process memory:// transport polls its queues (1 s by default,
+        # a second per alert when a backlog is worked off); Redis ignores it (it blocks on pop)
+        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT,
+                                     "polling_interval": 0.1},
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +162,21 @@ def test_a_case_filed_before_a_restart_is_there_after_it_and_fresh_starts_empty(
     status, _ = call(base, f"/api/v1/cases/{case['id']}", token=login(base, "dispatcher"))
     stop_run(process)
     assert status == 404
+
+
+def readme_walk() -> str:
+    """The README's curl walk through the closed loop, as a user would paste it."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    return text.split("A walk through the closed loop with curl", 1)[1].split("```sh\n", 1)[1] \
+        .split("```", 1)[0]
+
+
+def test_the_readmes_walk_closes_a_new_case_each_time_it_is_run(server):
+    host = server.removeprefix("http://")
+    runs = [subprocess.run(["bash", "-euc", readme_walk().replace("localhost:5000", host)],
+                           capture_output=True, text=True, timeout=120) for _ in range(2)]
+    histories = [json.loads(run.stdout.strip().splitlines()[-1]) for run in runs]
+    assert [[entry["action"] for entry in history] for history in histories] == [
+        ["report", "accept", "dispatch", "sign", "handle", "verify_pass"]] * 2
+    cases = [json.loads(run.stdout.splitlines()[0])["id"] for run in runs]  # accept's answer
+    assert cases[0] != cases[1]  # two cases, not the first one answered again

@@ -46,8 +46,8 @@ def test_the_board_rows_say_which_case_with_the_time_left_in_the_limits_unit(pho
     assert "胜利街12号门前井盖破损" in text and "胜利街第一网格" in text and "371083001" not in text
     assert "网格员上报" in text and "紧急" in text
     times = [t.inner_text() for t in supervisor.page.locator(".board-row .time-left").all()]
-    told = re.compile(r"(剩余|超期) [\d.]+ (个工作日|个工作小时|小时|分钟|天)(（工作时间）)?"
-                      r"（截止 \d\d月\d\d日 \d\d:\d\d）")
+    told = re.compile(r"((剩余|超期) [\d.]+ (个工作日|个工作小时|小时|分钟|天)(（工作时间）)?"
+                      r"|已超期|即将到期)（截止 \d\d月\d\d日 \d\d:\d\d）")
     assert all(told.fullmatch(t) for t in times), times
     supervisor.shot("20-supervisor-board")
     supervisor.page.select_option("select[name=priority]", "urgent")
@@ -99,7 +99,7 @@ def test_before_and_after_photos_open_full_size_side_by_side_and_swipe(phones):
     assert "上报 · 1 / 2" in viewer.inner_text()
     worker.page.click(".viewer button[data-zoom=in]")
     assert "scale(1.5)" in worker.page.get_attribute(".viewer img.full", "style")
-    worker.shot("24-photo-viewer")
+    worker.page.screenshot(path=str(worker.shots / "24-photo-viewer.png"))  # the screen as seen
     worker.page.keyboard.press("ArrowRight")
     assert viewer.get_attribute("data-photo") == after and "处置 · 2 / 2" in viewer.inner_text()
     worker.page.keyboard.press("Escape")

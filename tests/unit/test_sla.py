@@ -156,12 +156,18 @@ def test_remaining_time_is_counted_on_the_phases_own_clock(hotline, city, cal):
     (Limit(8, "wh"), -90, "超期 1.5 个工作小时"),
     (Limit(2, "wd"), -3 * 480, "超期 3 个工作日"),
     (Limit(2, "h"), 90, "剩余 1.5 小时"),
-    (Limit(30, "min"), 0.2, "剩余 1 分钟"),
+    (Limit(30, "min"), 1.2, "剩余 1 分钟"),
     (Limit(30, "min"), -20, "超期 20 分钟"),
     (Limit(72, "h"), 60 * 60, "剩余 2.5 天"),
 ])
 def test_time_left_is_told_in_the_unit_the_limit_counts(limit, minutes, text):
-    assert sla.remaining_text(limit, minutes, day_minutes=480) == text
+    assert sla.remaining_text(limit, minutes, day_minutes=480, overdue=minutes < 0) == text
+
+
+def test_a_working_deadline_passed_out_of_hours_reads_overdue_not_one_minute_left():
+    # due Friday 17:30, read on Saturday: no working minute in between, but it has passed
+    assert sla.remaining_text(Limit(2, "wd"), 0, day_minutes=480, overdue=True) == "已超期"
+    assert sla.remaining_text(Limit(2, "wd"), 0, day_minutes=480, overdue=False) == "即将到期"
 
 
 def test_a_clock_survives_a_round_trip_through_the_database_as_naive_utc(hotline, cal):

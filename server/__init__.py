@@ -85,6 +85,9 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.cases import openapi as case_openapi
 
     case_openapi.register(api.spec)
+    from server import examples
+
+    examples.apply(api.spec.to_dict())  # the document's paths, in place
     from server.open311.views import bp as open311_bp
 
     app.register_blueprint(open311_bp)

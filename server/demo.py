@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bson import ObjectId
+
 from server.auth.models import User
 from server.auth.passwords import hash_password
 from server.catalog import sla_presets
@@ -105,6 +107,13 @@ USERS = [
 ]
 
 
+def demo_id(kind: str, number: int) -> ObjectId:
+    """A fixed id for a demo record (a user, a hub item, a case): the API's examples name them.
+    "64656d6f" is "demo"; then the kind and the record's number."""
+    kinds = {"user": 1, "hub_item": 2, "case": 3}
+    return ObjectId(f"64656d6f{kinds[kind]:04x}{number:012x}")
+
+
 def _square(west: float, south: float, size: float = GRID_SIZE) -> dict:
     west, south = round(west, 6), round(south, 6)
     east, north = round(west + size, 6), round(south + size, 6)
@@ -153,10 +162,11 @@ def seed_demo(*, password_hash: str | None = None, whole_county: bool = True) ->
     `whole_county=False` loads only the town centre's 8 grids (what the tests need, fast).
     """
     hashed = password_hash or hash_password(DEMO_PASSWORD)
-    for username, name, role, org, org_kind in USERS:
+    for number, (username, name, role, org, org_kind) in enumerate(USERS, start=1):
         User.objects(username=username).update_one(
-            upsert=True, set__name=name, set__role=role, set__org=org, set__org_kind=org_kind,
-            set__password_hash=hashed, set__active=True)
+            upsert=True, set_on_insert__id=demo_id("user", number), set__name=name,
+            set__role=role, set__org=org, set__org_kind=org_kind, set__password_hash=hashed,
+            set__active=True)
     resident = User.objects.get(username="resident")
     resident.phone, resident.hub_subject = DEMO_RESIDENT_PHONE, DEMO_RESIDENT_SUBJECT
     resident.auth_level = 2  # real-name verified at the hub
@@ -215,6 +225,7 @@ def _hub() -> None:
                                            set__description="乳山市政务服务、城市管理与民生诉求")
     for order, (code, name, kind, provider, audiences, entry, level, tags) in enumerate(HUB_ITEMS):
         ServiceItem.objects(hall=COUNTY, code=code).update_one(
-            upsert=True, set__name=name, set__kind=kind, set__provider=provider,
-            set__audiences=audiences, set__entry=Entry(**entry), set__auth_level=level,
-            set__tags=tags, set__order=(order + 1) * 10, set__online=True)
+            upsert=True, set_on_insert__id=demo_id("hub_item", order + 1), set__name=name,
+            set__kind=kind, set__provider=provider, set__audiences=audiences,
+            set__entry=Entry(**entry), set__auth_level=level, set__tags=tags,
+            set__order=(order + 1) * 10, set__online=True)

@@ -22,6 +22,7 @@ from server.auth.principals import Principal, principal_from_claims, user_claims
 from server.cases import attachments, service
 from server.cases.models import Case
 from server.cases.schemas import CaseCreateSchema
+from server.demo import demo_id
 from server.supervision.sweep import sweep
 from server.timeutil import aware, now_utc
 
@@ -124,14 +125,15 @@ def seed_demo_cases(*, now: datetime | None = None) -> int:
     if Case.objects(region_path="371083").only("id").first() is not None:
         return 0
     now = now or now_utc()
-    for demo in CASES:
+    for number, demo in enumerate(CASES, start=1):
         principal = _principal(demo.reporter)
         body = {"category": demo.category, "description": demo.description,
                 "address": demo.address, "location": dict(zip(("lat", "lng"), demo.point,
                                                               strict=True))}
         if demo.photo:
             body["attachments"] = [_photo(principal, demo.photo, "BEFORE")]
-        case, _ = service.report(principal=principal, data=CaseCreateSchema().load(body))
+        case, _ = service.report(principal=principal, data=CaseCreateSchema().load(body),
+                                 case_id=demo_id("case", number))
         for username, step in WALK[demo.state]:
             payload = dict(step)
             if payload["action"] == "handle" and demo.photo:

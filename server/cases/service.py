@@ -94,10 +94,11 @@ def _contact(principal: Principal, *, source: str, phone: str | None) -> dict[st
     return {"contact_phone_sealed": sealed, "contact_phone_digest": digest}
 
 
-def report(*, principal: Principal, data: dict[str, Any],
-           idempotency_key: str | None = None) -> tuple[CaseView, bool]:
+def report(*, principal: Principal, data: dict[str, Any], idempotency_key: str | None = None,
+           case_id: ObjectId | None = None) -> tuple[CaseView, bool]:
     """File a new case; return it as the reporter reads it and whether it was created (False:
-    an idempotent replay)."""
+    an idempotent replay). `case_id`: a known id for the new case (the demo's cases, which
+    the API's examples name); new otherwise."""
     enforce("RATE_LIMIT_REPORTS", principal.key)  # per principal, replays included
     with workflow_errors():
         source = machine.report_source(principal.actor())
@@ -125,6 +126,7 @@ def report(*, principal: Principal, data: dict[str, Any],
     now = now_utc()
     nearby = duplicates.find(category=category, lng=lng, lat=lat, now=now)
     case = Case(
+        id=case_id,
         code=next_code(region6=located.region_path[0][:6], now=now),
         status=machine.State.REPORTED.value,
         category=data["category"], priority=data.get("priority") or category.default_priority,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields, post_dump, validate
 
 from server.extensions.schema import LocalDateTime, Schema
 from server.hub.models import AUDIENCES, BUILTINS, ENTRY_TYPES, KINDS
@@ -20,6 +20,11 @@ class EntrySchema(Schema):
                            metadata={"description": "client: the registered sister app"})
     builtin = fields.String(validate=validate.OneOf(tuple(BUILTINS)),
                             metadata={"description": "builtin: report (我要反映)"})
+
+    @post_dump
+    def _given_only(self, data: dict, **kwargs) -> dict:
+        """An entry answers with the fields its type uses (unset ones are absent, not null)."""
+        return {k: v for k, v in data.items() if v is not None}
 
 
 class ItemFieldsSchema(Schema):
@@ -49,6 +54,9 @@ class ItemCreateSchema(ItemFieldsSchema):
 class ItemSchema(ItemCreateSchema):
     id = fields.String()
     hall = fields.String()
+    department = fields.String(allow_none=True, metadata={"description": "the department "
+                                                                         "answering for it"})
+    audiences = fields.List(fields.String(), metadata={"description": "person, legal_person"})
     kind_label = fields.Function(lambda item: KINDS[item.kind])
     created_at = LocalDateTime()
     updated_at = LocalDateTime()

@@ -6,7 +6,9 @@ import subprocess
 import sys
 
 from server.auth.models import User
+from server.cases.models import Case
 from server.cli import cli
+from server.demo_cases import CASES
 from server.grids.models import Region
 from server.grids.regions import check_import, export_grids
 from tests.conftest import token_for
@@ -23,6 +25,13 @@ def test_seed_demo_loads_the_demo_county_and_can_run_twice(app):
     assert all(len(r.layers) == 6 for r in Region.objects(level="grid"))
     assert sorted(u.username for u in User.objects) == [
         "admin", "dispatcher", "gridworker", "handler", "platform", "resident", "supervisor"]
+    assert "cases_filed=0" in result.output and Case.objects.count() == len(CASES)  # once
+
+
+def test_seed_demo_without_cases_files_none(app):
+    result = app.test_cli_runner().invoke(cli, ["seed-demo", "--no-cases"])
+    assert result.exit_code == 0, result.output
+    assert Case.objects.count() == 0
 
 
 def test_an_invalid_environment_variable_stops_the_command_with_one_clear_line():

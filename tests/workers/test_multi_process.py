@@ -52,7 +52,8 @@ def cluster(database_uri, tmp_path_factory):
     env = clock_free({**os.environ, "MONGODB_URI": database_uri, "GRIDHUB_MONGODB_DB": name,
                      "CELERY_BROKER_URL": BROKER, "GRIDHUB_RATE_LIMITS_ENABLED": "false"})
     redis.Redis.from_url(BROKER).flushdb()
-    subprocess.run([GRIDHUB, "seed-demo"], env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run([GRIDHUB, "seed-demo", "--no-cases"], env=env, check=True, capture_output=True,
+                   timeout=120)
     processes, bases = [], []
     for n in range(2):
         port = free_port()

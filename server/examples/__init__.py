@@ -19,6 +19,7 @@ from typing import Any
 from server.demo import DEMO_PASSWORD, DEMO_RESIDENT_SUBJECT, demo_id
 
 RESPONSES = Path(__file__).with_name("responses.json")
+ERRORS = Path(__file__).with_name("errors.json")  # scripts/operation_errors.py --write
 CASE_IN_PROGRESS = str(demo_id("case", 5))  # 菜市场门口堆放生活垃圾 (in progress, yellow)
 CASE_ACCEPTED = str(demo_id("case", 3))  # 道路中央散落建筑垃圾 (accepted, to dispatch)
 HANDLER = str(demo_id("user", 5))
@@ -205,8 +206,32 @@ def recorded() -> dict[str, dict[str, Any]]:
     return json.loads(RESPONSES.read_text(encoding="utf-8")) if RESPONSES.exists() else {}
 
 
+def _errors(spec_dict: dict[str, Any]) -> None:
+    """Each operation's `errors.reason` codes by status, in its description and as
+    `x-error-reasons` (the catalogue with each code's message: docs/ERRORS.md)."""
+    found = json.loads(ERRORS.read_text(encoding="utf-8")) if ERRORS.exists() else {}
+    for path, item in spec_dict["paths"].items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            reasons = {status: list(codes) for status, codes in
+                       found.get(f"{method.upper()} {path}", {}).items()}
+            parsed = "requestBody" in operation or any(
+                p.get("in") == "query" for p in operation.get("parameters", []))
+            if parsed and "422" in operation.get("responses", {}):
+                reasons["422"] = sorted({*reasons.get("422", []), "validation_error"})
+            if not reasons:
+                continue
+            operation["x-error-reasons"] = dict(sorted(reasons.items()))
+            lines = "\n".join(f"- {status}: " + ", ".join(f"`{code}`" for code in codes)
+                              for status, codes in sorted(reasons.items()))
+            operation["description"] = (f"{operation.get('description', '')}\n\n"
+                                        f"**errors.reason** (docs/ERRORS.md):\n\n{lines}").strip()
+
+
 def apply(spec_dict: dict[str, Any]) -> dict[str, Any]:
-    """Put the examples into an OpenAPI document (a dict, as served)."""
+    """Put the examples and the error reasons into an OpenAPI document (a dict, as served)."""
+    _errors(spec_dict)
     answers = recorded()
     for (method, path), example in EXAMPLES.items():
         item = spec_dict["paths"].get(path)

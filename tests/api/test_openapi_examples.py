@@ -95,3 +95,23 @@ def test_the_reading_examples_answer_as_documented_on_the_demo(app, demo, docume
         if schema:
             errors = [e.message for e in validator(document, schema).iter_errors(response.json)]
             assert errors == [], (method, path, errors[:3])
+
+
+def test_the_error_reasons_of_each_operation_are_current():
+    from scripts.operation_errors import OUTPUT, rendered
+
+    assert OUTPUT.read_text(encoding="utf-8") == rendered(), "run scripts/operation_errors.py --write"
+
+
+def test_a_transition_lists_the_reasons_it_can_be_refused_with(document):
+    reasons = document["paths"]["/api/v1/cases/{case_id}/transitions"]["post"]["x-error-reasons"]
+    assert "stale_version" in reasons["412"] and "version_conflict" in reasons["409"]
+    assert {"invalid_transition", "window_closed"} <= set(reasons["409"])
+    assert {"validation_error", "unknown_action", "unknown_department"} <= set(reasons["422"])
+
+
+def test_a_report_lists_its_refusals_and_the_description_says_them(document):
+    operation = document["paths"]["/api/v1/cases"]["post"]
+    assert {"outside_grids", "idempotency_mismatch"} <= set(operation["x-error-reasons"]["422"])
+    assert operation["x-error-reasons"]["429"] == ["rate_limited"]
+    assert "`outside_grids`" in operation["description"]

@@ -85,6 +85,9 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.cases import openapi as case_openapi
 
     case_openapi.register(api.spec)
+    from server.open311 import openapi as open311_openapi
+
+    open311_openapi.register(api.spec)
     from server import examples
 
     examples.apply(api.spec.to_dict())  # the document's paths, in place

@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 at /open311/v2 — every resource as `.json` or `.xml`.
 
-A plain Flask blueprint (not in our OpenAPI document): GeoReport has its own contract —
-form-encoded posts, XML, and errors as a list of `{code, description}`.
+A plain Flask blueprint, described in our OpenAPI document by hand (`openapi.py`): GeoReport
+has its own contract — form-encoded posts, XML, and errors as a list of `{code, description}`.
 """
 
 from __future__ import annotations

@@ -115,3 +115,21 @@ def test_a_report_lists_its_refusals_and_the_description_says_them(document):
     assert {"outside_grids", "idempotency_mismatch"} <= set(operation["x-error-reasons"]["422"])
     assert operation["x-error-reasons"]["429"] == ["rate_limited"]
     assert "`outside_grids`" in operation["description"]
+
+
+def test_open311_is_documented_with_its_formats_and_its_own_errors(document):
+    paths = {p for p in document["paths"] if p.startswith("/open311/v2/")}
+    assert {"/open311/v2/services.{format}", "/open311/v2/requests.{format}",
+            "/open311/v2/requests/{service_request_id}.{format}"} <= paths
+    post = document["paths"]["/open311/v2/requests.{format}"]["post"]
+    assert set(post["responses"]["201"]["content"]) == {"application/json", "text/xml"}
+    assert post["responses"]["403"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Open311Errors"}
+
+
+def test_the_documented_open311_answers_fit_what_the_server_says(app, demo, document):
+    client = app.test_client()
+    services = client.get("/open311/v2/services.json").json
+    schema = document["paths"]["/open311/v2/services.{format}"]["get"]["responses"]["200"]
+    errors = list(validator(document, schema["content"]["application/json"]["schema"]).iter_errors(services))
+    assert services and errors == []

@@ -21,6 +21,7 @@ from server.cases.models import Case
 from server.catalog import service as catalog
 from server.inbox import devices
 from server.inbox.models import Notification
+from server.organisation import names
 from server.timeutil import moment_label, now_utc
 from server.webhooks import service as webhooks
 from workflows.visibility import public_entry
@@ -59,6 +60,40 @@ def _channels(event_type: str, audience: set[str], case: Case,
     return sorted(pairs)
 
 
+def _reporter_of(case: Case) -> str | None:
+    kind, _, ident = (case.reporter or "").partition(":")
+    return ident if kind == "user" and ident else None
+
+
+def _step_values(case: Case, entry: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
+    """What a step message to the reporter may say: written for them, nobody else's data."""
+    payload = entry.get("payload") or {}
+    values = {"code": case.code, "category": texts["category"], "deadline": texts["deadline"],
+              "reason": payload.get("reason"), "result": payload.get("result")}
+    if entry["action"] in ("dispatch", "redispatch"):
+        values["department"] = names.department(payload.get("department") or case.department)
+    if entry["action"] == "merge":
+        primary = Case.objects(id=payload.get("primary")).only("code").first()
+        values["primary_code"] = primary.code if primary else None
+    return values
+
+
+def _reporter_channels(reporter: str, case: Case) -> list[tuple[str, str]]:
+    """The reporter's chosen channels (/me/preferences): the inbox, push where they have a
+    device, SMS only for an urgent case and only when asked for."""
+    user = User.objects(id=reporter, active=True).only(
+        "case_update_channels", "phone_sealed").first()
+    if user is None:
+        return []
+    chosen, enabled = set(user.case_update_channels), enabled_channels()
+    pairs = [(reporter, "inbox")] if "inbox" in chosen else []
+    if "push" in chosen and "fcm" in enabled and devices.tokens_of([reporter]):
+        pairs.append((reporter, "fcm"))
+    if "sms" in chosen and "sms" in enabled and case.priority == "urgent" and user.phone_sealed:
+        pairs.append((reporter, "sms"))
+    return pairs
+
+
 def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
     """Create the notifications of one event; inbox ones are delivered by being written, the
     others are returned for delivery (also those a previous run created and left pending)."""
@@ -68,15 +103,25 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
     entry = case.history[seq - 1]
     event_type = entry["action"]
     audience = recipients.resolve(rules.audiences(event_type), case)
-    audience.discard((entry.get("actor") or {}).get("key", "").partition(":")[2])
+    actor = (entry.get("actor") or {}).get("key", "").partition(":")[2]
+    audience.discard(actor)
+    reporter = _reporter_of(case)
+    # The reporter hears the step message — unless the event is work for them (a grid worker
+    # who reported is also the one to verify it): then the work's message.
+    stepped = (reporter is not None and reporter != actor and reporter not in audience
+               and event_type in rules.REPORTER_STEPS)
     public = public_entry(entry)
     pairs = _channels(event_type, audience, case, reporter_facing=public is not None)
+    if stepped:
+        pairs += _reporter_channels(reporter, case)
     if not pairs:
         return Fanned()
     category = catalog.find(code=case.category)
     texts = {"category": category.name if category else case.category, "code": case.code,
              "address": case.address, "deadline": _deadline(case, entry)}
     title, body = rules.text(event_type, **texts, note=entry.get("note"))
+    step = rules.reporter_text(event_type, **_step_values(case, entry, texts)) if stepped else None
+    photos = (entry.get("payload") or {}).get("attachments") or []
     # What leaves the platform (webhooks) carries only the note written for the reporter.
     _, outside_body = rules.text(event_type, **texts, note=public["note"] if public else None)
     now = now or now_utc()
@@ -98,6 +143,10 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
             {"status": "pending", "next_attempt_at": now}
         if channel == "webhook" or recipient in outsiders:
             state["body"] = outside_body
+        if step is not None and recipient == reporter and channel != "webhook":
+            state["title"], state["body"] = step
+            if photos:  # the handler's after-photo, which the reporter may open
+                state["data"] = {**common["data"], "photo": str(photos[0])}
         try:
             written = collection.update_one(key, {"$setOnInsert": {**common, **key, **state}},
                                             upsert=True)

@@ -16,7 +16,7 @@ RULES: Mapping[str, tuple[str, ...]] = {
     "return": ("region_dispatchers",),
     "handle": ("region_dispatchers", "grid_worker"),
     "self_handle": ("region_dispatchers",),
-    "verify_pass": ("reporter",),
+    "verify_pass": (),  # the reporter: REPORTER_STEPS
     "evaluation.reminder": ("reporter",),
     "sla.warning": ("assignee_or_handlers",),
     "sla.overdue": ("assignee_or_handlers", "region_dispatchers", "town_supervisors"),
@@ -45,6 +45,45 @@ TITLES: Mapping[str, str] = {
     "supervise": "督办提醒",
     "request_extension": "延期申请待审批",
 }
+
+
+# The reporter at every step (issue 19): event -> (title, body). Plain Chinese, told from the
+# reporter's side, with only what is written for them: the case's own code and category, the
+# reason a report was not accepted, the department it went to, the result, a new deadline —
+# never a staff member's name or note, nor anyone else's personal data.
+REPORTER_STEPS: Mapping[str, tuple[str, str]] = {
+    "accept": ("您反映的问题已受理",
+               "您反映的“{category}”问题（编号 {code}）已受理立案，我们将尽快安排处理。"),
+    "reject": ("您反映的问题未予受理",
+               "您反映的“{category}”问题（编号 {code}）未予受理，原因：{reason}。如有疑问，可重新反映。"),
+    "merge": ("您反映的问题已并案办理", "您反映的“{category}”问题（编号 {code}）与案件 {primary_code} "
+              "为同一问题，已并入该案件一并办理，可凭编号 {primary_code} 查询进度。"),
+    "dispatch": ("您反映的问题已派遣办理",
+                 "您反映的“{category}”问题（编号 {code}）已派遣至{department}办理{deadline_clause}。"),
+    "redispatch": ("您反映的问题已改派",
+                   "您反映的“{category}”问题（编号 {code}）已改由{department}办理{deadline_clause}。"),
+    "handle": ("您反映的问题已处置", "您反映的“{category}”问题（编号 {code}）已处置：{result}。"
+               "处置结果核查后即办结。"),
+    "self_handle": ("您反映的问题已处置", "您反映的“{category}”问题（编号 {code}）已处置：{result}。"
+                    "处置结果核查后即办结。"),
+    "verify_pass": ("您反映的问题已办结，请评价",
+                    "您反映的“{category}”问题（编号 {code}）已办结，欢迎对办理结果进行评价。"),
+    "reopen": ("您反映的问题已重新办理", "您反映的“{category}”问题（编号 {code}）已重新交办处理。"),
+    "approve_extension": ("您反映的问题办理期限已延长",
+                          "您反映的“{category}”问题（编号 {code}）因处置需要，办理期限延长至{deadline}。"),
+}
+
+
+def reporter_text(event_type: str, **values: str | None) -> tuple[str, str] | None:
+    """(title, body) of a step message to the reporter, or None if this event tells them
+    nothing. `values`: code, category, and what the event's template names."""
+    template = REPORTER_STEPS.get(event_type)
+    if template is None:
+        return None
+    deadline = values.get("deadline")
+    filled = {k: v or "—" for k, v in values.items()}
+    filled["deadline_clause"] = f"，办理期限：{deadline}" if deadline else ""
+    return template[0], template[1].format_map(filled)
 
 
 def audiences(event_type: str) -> tuple[str, ...]:

@@ -16,6 +16,8 @@ from server.pii import SealedValue
 from server.timeutil import now_utc
 from workflows.case_table import ROLES
 
+UPDATE_CHANNELS = ("inbox", "push", "sms")
+
 
 class User(Document):
     """A person: staff bound to a region node or a department, or a resident."""
@@ -38,6 +40,10 @@ class User(Document):
     # Bumped by every change of what a token asserts (role, node, grids, state, password): a
     # token carrying an older version is refused at once (`tv` claim).
     token_version = IntField(default=0)
+    # The channels on which the user hears how their own reports go (受理, 派遣, 办结 …):
+    # /me/preferences. SMS is asked for, and then used for urgent cases only.
+    case_update_channels = ListField(StringField(choices=UPDATE_CHANNELS),
+                                     default=lambda: ["inbox", "push"])
     created_at = DateTimeField(default=now_utc)
 
     meta = {"collection": "users", "indexes": [

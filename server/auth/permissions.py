@@ -69,7 +69,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # notifications
     **_rules(ANY_ROLE, None, "inbox.Inbox GET", "inbox.UnreadCount GET", "inbox.MarkRead POST",
              "inbox.MarkAllRead POST", "inbox.Devices GET", "inbox.Devices POST",
-             "inbox.DeviceItem DELETE"),
+             "inbox.DeviceItem DELETE", "inbox.Preferences GET", "inbox.Preferences PUT"),
     **_rules(ADMIN, None, "inbox.Deliveries GET", "inbox.Redrive POST"),
     # the hub
     **_rules(ADMIN, None, "hub.Halls POST", "hub.HallItem PATCH", "hub.HallItems POST", "hub.HubItem PATCH"),

@@ -76,6 +76,8 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/cases/{case_id}/actions"): read("handler", path={"case_id": CASE_IN_PROGRESS}),
     ("GET", "/api/v1/cases/{case_id}/history"): read("supervisor", path={"case_id": CASE_IN_PROGRESS}),
     ("GET", "/api/v1/cases/{case_id}/timeline"): read("dispatcher", path={"case_id": CASE_IN_PROGRESS}),
+    ("GET", "/api/v1/me/preferences"): read("resident"),
+    ("PUT", "/api/v1/me/preferences"): Example("resident", body={"case_updates": {"sms": True}}),
     ("GET", "/api/v1/me/devices"): read("handler"),
     ("POST", "/api/v1/me/devices"): Example("handler", body={
         "platform": "android", "token": "fcm:APA91bHun4MxP5egoKMwt2KZFBaFUH-1RYqx"}),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from bson import ObjectId
 
+from server.auth.models import UPDATE_CHANNELS, User
 from server.auth.permissions import admin_county, require_admin
 from server.auth.principals import Principal
 from server.cases import events
-from server.errors import Conflict, found
+from server.errors import Conflict, Forbidden, found
 from server.inbox.models import DELIVERED, Notification
 from server.timeutil import now_utc
 
@@ -78,3 +79,20 @@ def redrive(*, principal: Principal, notification_id: ObjectId) -> Notification:
     events.queue_delivery([str(notification_id)])
     notification.reload()
     return notification
+
+
+def preferences(*, principal: Principal) -> dict[str, dict[str, bool]]:
+    """How the caller hears about their own reports, per channel."""
+    if principal.kind != "user":
+        raise Forbidden("接入应用没有个人通知偏好", reason="not_a_user")
+    user = found(User.objects(id=principal.id).only("case_update_channels").first(), "用户不存在")
+    chosen = set(user.case_update_channels)
+    return {"case_updates": {channel: channel in chosen for channel in UPDATE_CHANNELS}}
+
+
+def set_preferences(*, principal: Principal, case_updates: dict[str, bool]) -> dict[str, dict[str, bool]]:
+    """Turn the channels of the caller's case updates on or off (those not named stay)."""
+    current = preferences(principal=principal)["case_updates"]
+    chosen = [channel for channel in UPDATE_CHANNELS if case_updates.get(channel, current[channel])]
+    User.objects(id=principal.id).update_one(set__case_update_channels=chosen)
+    return {"case_updates": {channel: channel in chosen for channel in UPDATE_CHANNELS}}

@@ -91,6 +91,33 @@ class DeviceSchema(Schema):
     last_seen_at = LocalDateTime()
 
 
+class ChannelsSchema(Schema):
+    inbox = fields.Boolean(metadata={"description": "消息 in the app"})
+    push = fields.Boolean(metadata={"description": "a push to the phone's registered devices"})
+    sms = fields.Boolean(metadata={"description": "an SMS, for urgent cases only (off unless asked for)"})
+
+
+class PreferencesSchema(Schema):
+    case_updates = fields.Nested(ChannelsSchema, required=True, metadata={
+        "description": "how I hear about my own reports: 受理, 不予受理, 并案, 派遣, 处置, 办结, 重办, 延期"})
+
+
+@blp.route("/me/preferences")
+class Preferences(MethodView):
+    @blp.secured(403)
+    @blp.response(200, PreferencesSchema)
+    def get(self):
+        """How I am told about the cases I reported, per channel."""
+        return service.preferences(principal=authenticate())
+
+    @blp.secured(403)
+    @blp.arguments(PreferencesSchema())
+    @blp.response(200, PreferencesSchema)
+    def put(self, body):
+        """Turn channels of my case updates on or off (channels not named stay as they are)."""
+        return service.set_preferences(principal=authenticate(), case_updates=body["case_updates"])
+
+
 @blp.route("/me/devices")
 class Devices(MethodView):
     @blp.secured()

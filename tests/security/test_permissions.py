@@ -23,6 +23,8 @@ def operations(app):
     adapter = app.url_map.bind("localhost")
     found = []
     for path, item in spec["paths"].items():
+        if path.startswith("/open311/"):
+            continue  # GeoReport's own api_key, checked by its service (tests/open311)
         concrete = re.sub(r"\{(\w+)\}", lambda m: "0" * 24 if m[1].endswith("id") else "371083", path)
         for method in item:
             if method.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE"):

@@ -21,6 +21,7 @@ ADMINS = ("admin", "platform_admin")
 ADMIN = frozenset(ADMINS)
 PLATFORM = frozenset({"platform_admin"})  # what every county shares: catalogue, sister apps
 OVERSIGHT = frozenset({"supervisor", "dispatcher", *ADMINS})
+EXPORTERS = frozenset({*OVERSIGHT, "handler", "grid_worker"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ RULES: dict[tuple[str, str], Rule] = {
     **_rules(ANY_ROLE, "cases:read", "cases.Cases GET", "cases.CaseItem GET", "cases.History GET",
              "cases.Actions GET", "cases.Timeline GET", "cases.AttachmentItem GET",
              "cases.AttachmentThumbnail GET", "cases.NearbyCases GET"),
+    # the list as a file: staff (the export refuses residents and sister apps)
+    **_rules(EXPORTERS, None, "cases.CasesExport GET"),
     **_rules(ANY_ROLE, "cases:write", "cases.Cases POST", "cases.Attachments POST",
              "cases.CaseAttachments POST"),
     **_rules(ANY_ROLE, "cases:transition", "cases.Transitions POST"),

@@ -83,6 +83,10 @@ class CaseListArgsSchema(Schema):
                                                     "(pii:read: admins, dispatchers)"})
 
 
+class CaseExportArgsSchema(CaseListArgsSchema):
+    format = _text(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+
+
 class ReporterSchema(Schema):
     key = _text()
     name = _text(metadata={"description": "a resident's name masked (王**) without pii:read"})

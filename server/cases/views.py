@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, send_file
 from flask.views import MethodView
 
 from server.auth.principals import authenticate
-from server.cases import openapi, photos, reading, service, timeline
+from server.cases import export, openapi, photos, reading, service, timeline
 from server.cases.attachments import read
 from server.cases.schemas import (
     ActionsSchema,
     AttachmentSchema,
     CaseCreateSchema,
+    CaseExportArgsSchema,
     CaseListArgsSchema,
     CaseSchema,
     HistoryEntrySchema,
@@ -53,6 +54,21 @@ class Cases(MethodView):
         case, created = service.report(principal=authenticate(), data=data,
                                        idempotency_key=headers.get("idempotency_key"))
         return case, (201 if created else 200)
+
+
+@blp.route("/cases/export")
+class CasesExport(MethodView):
+    @blp.secured(403, 404)
+    @blp.arguments(CaseExportArgsSchema(), location="query")
+    @blp.response(200, description="CSV (streamed) or XLSX with Chinese headers, at most "
+                                   "100,000 rows; 422 `too_many_rows` says how to narrow it")
+    def get(self, args):
+        """The case list (the same filters) as a file: reporters masked without pii:read."""
+        fmt = args.pop("format")
+        body, mimetype, filename = export.export_cases(principal=authenticate(), filters=args, fmt=fmt)
+        response = send_file(body, mimetype=mimetype, as_attachment=True, download_name=filename)
+        response.headers["Cache-Control"] = "no-store"  # personal data stays out of caches
+        return response
 
 
 @blp.route("/cases/nearby")

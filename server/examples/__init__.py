@@ -70,6 +70,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "address": "胜利街菜市场东门",
         "location": {"lat": 36.9128, "lng": 121.5262, "coord_system": "wgs84"}},
         headers={"Idempotency-Key": "3f6c1a52-8f1e-4d3b-9a7e-2c5d8b1e0f47"}),
+    ("GET", "/api/v1/cases/export"): read("dispatcher", query={"status": "accepted", "format": "csv"}),
     ("GET", "/api/v1/cases/nearby"): read("gridworker", query={
         "lat": 36.9128, "lng": 121.5262, "category": "0102"}),
     ("GET", "/api/v1/cases/{case_id}"): read("dispatcher", path={"case_id": CASE_IN_PROGRESS}),

@@ -7,8 +7,6 @@ number of a period, grouped by grid, town, department, category or day.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -22,6 +20,7 @@ from server.cases.models import Case
 from server.cases.scope import scope_filter
 from server.catalog.models import Category
 from server.errors import Unprocessable, found
+from server.extensions import tables
 from server.extensions.queries import starts_with
 from server.grids.models import Region
 from server.organisation.models import Department
@@ -159,43 +158,8 @@ def export(*, principal: Principal, args: dict[str, Any]) -> tuple[bytes, str, s
     result = stats(principal=principal, args=args)
     rows = [*result["groups"], result["total"]]
     table = [[header for _, header in COLUMNS],
-             *[[inert(row.get(name)) for name, _ in COLUMNS] for row in rows]]
+             *[[row.get(name) for name, _ in COLUMNS] for row in rows]]
     stem = f"gridhub-stats-{result['from_']:%Y%m%d}-{result['to']:%Y%m%d}"
     if args.get("format") == "xlsx":
-        return _xlsx(table), ("application/vnd.openxmlformats-officedocument."
-                              "spreadsheetml.sheet"), f"{stem}.xlsx"
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(table)
-    # The byte-order mark makes Excel read the Chinese headers as UTF-8.
-    return buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", f"{stem}.csv"
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def inert(value: Any) -> Any:
-    """A cell a spreadsheet shows and never runs: text that would start a formula (names come
-    from admins and GeoJSON imports) is prefixed with an apostrophe (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _xlsx(table: list[list[Any]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "指标"
-    for row in table:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text is a string cell, never a formula
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        return tables.xlsx(table, title="指标"), tables.XLSX, f"{stem}.xlsx"
+    return b"".join(tables.csv_chunks(table)), tables.CSV, f"{stem}.csv"

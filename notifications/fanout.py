@@ -78,19 +78,22 @@ def _step_values(case: Case, entry: dict[str, Any], texts: dict[str, Any]) -> di
     return values
 
 
-def _reporter_channels(reporter: str, case: Case) -> list[tuple[str, str]]:
-    """The reporter's chosen channels (/me/preferences): the inbox, push where they have a
-    device, SMS only for an urgent case and only when asked for."""
-    user = User.objects(id=reporter, active=True).only(
-        "case_update_channels", "phone_sealed").first()
-    if user is None:
+def _step_channels(people: set[str], case: Case) -> list[tuple[str, str]]:
+    """The channels the reporter and followers chose (/me/preferences): the inbox, push where
+    they have a device, SMS only for an urgent case and only when asked for."""
+    if not people:
         return []
-    chosen, enabled = set(user.case_update_channels), enabled_channels()
-    pairs = [(reporter, "inbox")] if "inbox" in chosen else []
-    if "push" in chosen and "fcm" in enabled and devices.tokens_of([reporter]):
-        pairs.append((reporter, "fcm"))
-    if "sms" in chosen and "sms" in enabled and case.priority == "urgent" and user.phone_sealed:
-        pairs.append((reporter, "sms"))
+    enabled, pairs = enabled_channels(), []
+    with_devices = devices.tokens_of(sorted(people)) if "fcm" in enabled else {}
+    for user in User.objects(id__in=sorted(people), active=True).only(
+            "id", "case_update_channels", "phone_sealed"):
+        chosen, who = set(user.case_update_channels), str(user.id)
+        if "inbox" in chosen:
+            pairs.append((who, "inbox"))
+        if "push" in chosen and who in with_devices:
+            pairs.append((who, "fcm"))
+        if "sms" in chosen and "sms" in enabled and case.priority == "urgent" and user.phone_sealed:
+            pairs.append((who, "sms"))
     return pairs
 
 
@@ -106,21 +109,23 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
     actor = (entry.get("actor") or {}).get("key", "").partition(":")[2]
     audience.discard(actor)
     reporter = _reporter_of(case)
-    # The reporter hears the step message — unless the event is work for them (a grid worker
-    # who reported is also the one to verify it): then the work's message.
-    stepped = (reporter is not None and reporter != actor and reporter not in audience
-               and event_type in rules.REPORTER_STEPS)
+    # The reporter and the followers hear the step message — unless the event is work for them
+    # (a grid worker who reported is also the one to verify it): then the work's message.
+    followers = {key.partition(":")[2] for key in case.followers or () if key.startswith("user:")}
+    stepped = ({reporter, *followers} - {None, actor} - audience) \
+        if event_type in rules.REPORTER_STEPS else set()
     public = public_entry(entry)
     pairs = _channels(event_type, audience, case, reporter_facing=public is not None)
-    if stepped:
-        pairs += _reporter_channels(reporter, case)
+    pairs += _step_channels(stepped, case)
     if not pairs:
         return Fanned()
     category = catalog.find(code=case.category)
     texts = {"category": category.name if category else case.category, "code": case.code,
              "address": case.address, "deadline": _deadline(case, entry)}
     title, body = rules.text(event_type, **texts, note=entry.get("note"))
-    step = rules.reporter_text(event_type, **_step_values(case, entry, texts)) if stepped else None
+    values = _step_values(case, entry, texts) if stepped else {}
+    steps = {who: rules.reporter_text(event_type, follower=who != reporter, **values)
+             for who in stepped}
     photos = (entry.get("payload") or {}).get("attachments") or []
     # What leaves the platform (webhooks) carries only the note written for the reporter.
     _, outside_body = rules.text(event_type, **texts, note=public["note"] if public else None)
@@ -143,9 +148,9 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
             {"status": "pending", "next_attempt_at": now}
         if channel == "webhook" or recipient in outsiders:
             state["body"] = outside_body
-        if step is not None and recipient == reporter and channel != "webhook":
-            state["title"], state["body"] = step
-            if photos:  # the handler's after-photo, which the reporter may open
+        if recipient in steps and channel != "webhook":
+            state["title"], state["body"] = steps[recipient]
+            if photos and recipient == reporter:  # the after-photo: the reporter may open it
                 state["data"] = {**common["data"], "photo": str(photos[0])}
         try:
             written = collection.update_one(key, {"$setOnInsert": {**common, **key, **state}},

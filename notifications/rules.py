@@ -47,43 +47,46 @@ TITLES: Mapping[str, str] = {
 }
 
 
-# The reporter at every step (issue 19): event -> (title, body). Plain Chinese, told from the
-# reporter's side, with only what is written for them: the case's own code and category, the
-# reason a report was not accepted, the department it went to, the result, a new deadline —
-# never a staff member's name or note, nor anyone else's personal data.
+# The reporter (and each follower) at every step (issue 19): event -> (title, body). Plain
+# Chinese, told from their side, with only what is written for them: the case's own code and
+# category, the reason a report was not accepted, the department it went to, the result, a new
+# deadline — never a staff member's name or note, nor anyone else's personal data.
 REPORTER_STEPS: Mapping[str, tuple[str, str]] = {
-    "accept": ("您反映的问题已受理",
-               "您反映的“{category}”问题（编号 {code}）已受理立案，我们将尽快安排处理。"),
-    "reject": ("您反映的问题未予受理",
-               "您反映的“{category}”问题（编号 {code}）未予受理，原因：{reason}。如有疑问，可重新反映。"),
-    "merge": ("您反映的问题已并案办理", "您反映的“{category}”问题（编号 {code}）与案件 {primary_code} "
+    "accept": ("{whose}问题已受理",
+               "{whose}“{category}”问题（编号 {code}）已受理立案，我们将尽快安排处理。"),
+    "reject": ("{whose}问题未予受理",
+               "{whose}“{category}”问题（编号 {code}）未予受理，原因：{reason}。如有疑问，可重新反映。"),
+    "merge": ("{whose}问题已并案办理", "{whose}“{category}”问题（编号 {code}）与案件 {primary_code} "
               "为同一问题，已并入该案件一并办理，可凭编号 {primary_code} 查询进度。"),
-    "dispatch": ("您反映的问题已派遣办理",
-                 "您反映的“{category}”问题（编号 {code}）已派遣至{department}办理{deadline_clause}。"),
-    "redispatch": ("您反映的问题已改派",
-                   "您反映的“{category}”问题（编号 {code}）已改由{department}办理{deadline_clause}。"),
-    "handle": ("您反映的问题已处置", "您反映的“{category}”问题（编号 {code}）已处置：{result}。"
+    "dispatch": ("{whose}问题已派遣办理",
+                 "{whose}“{category}”问题（编号 {code}）已派遣至{department}办理{deadline_clause}。"),
+    "redispatch": ("{whose}问题已改派",
+                   "{whose}“{category}”问题（编号 {code}）已改由{department}办理{deadline_clause}。"),
+    "handle": ("{whose}问题已处置", "{whose}“{category}”问题（编号 {code}）已处置：{result}。"
                "处置结果核查后即办结。"),
-    "self_handle": ("您反映的问题已处置", "您反映的“{category}”问题（编号 {code}）已处置：{result}。"
+    "self_handle": ("{whose}问题已处置", "{whose}“{category}”问题（编号 {code}）已处置：{result}。"
                     "处置结果核查后即办结。"),
-    "verify_pass": ("您反映的问题已办结，请评价",
-                    "您反映的“{category}”问题（编号 {code}）已办结，欢迎对办理结果进行评价。"),
-    "reopen": ("您反映的问题已重新办理", "您反映的“{category}”问题（编号 {code}）已重新交办处理。"),
-    "approve_extension": ("您反映的问题办理期限已延长",
-                          "您反映的“{category}”问题（编号 {code}）因处置需要，办理期限延长至{deadline}。"),
+    "verify_pass": ("{whose}问题已办结，请评价",
+                    "{whose}“{category}”问题（编号 {code}）已办结，欢迎对办理结果进行评价。"),
+    "reopen": ("{whose}问题已重新办理", "{whose}“{category}”问题（编号 {code}）已重新交办处理。"),
+    "approve_extension": ("{whose}问题办理期限已延长",
+                          "{whose}“{category}”问题（编号 {code}）因处置需要，办理期限延长至{deadline}。"),
 }
 
 
-def reporter_text(event_type: str, **values: str | None) -> tuple[str, str] | None:
-    """(title, body) of a step message to the reporter, or None if this event tells them
-    nothing. `values`: code, category, and what the event's template names."""
+def reporter_text(event_type: str, *, follower: bool = False,
+                  **values: str | None) -> tuple[str, str] | None:
+    """(title, body) of a step message to the reporter — or to a follower (附议), told as the
+    case they follow — or None if this event tells them nothing. `values`: code, category,
+    and what the event's template names."""
     template = REPORTER_STEPS.get(event_type)
     if template is None:
         return None
     deadline = values.get("deadline")
     filled = {k: v or "—" for k, v in values.items()}
     filled["deadline_clause"] = f"，办理期限：{deadline}" if deadline else ""
-    return template[0], template[1].format_map(filled)
+    filled["whose"] = "您关注的" if follower else "您反映的"
+    return template[0].format_map(filled), template[1].format_map(filled)
 
 
 def audiences(event_type: str) -> tuple[str, ...]:

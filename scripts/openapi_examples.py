@@ -42,6 +42,13 @@ def resolver(kind: str) -> str:
         found = Case.objects(attachments__0__exists=True).order_by("id").first().attachments[0]
     elif kind == "notification":  # the handler's newest message
         found = Notification.objects(channel="inbox", recipient=HANDLER).order_by("-id").first().id
+    elif kind == "follow_ref":  # the grid worker's reported case, as GET /cases/nearby gives it
+        from server.cases.following import follow_ref
+        from server.demo import demo_id
+
+        found = follow_ref(demo_id("case", 2))
+    elif kind == "followed_code":
+        found = Case.objects(followers__0__exists=True).order_by("id").first().code
     elif kind == "failed_delivery":
         # A delivery to the example's webhook receiver (unreachable), as if its retries had run
         # out (the recording's one prepared state: redrive answers only a failed delivery).
@@ -82,8 +89,10 @@ def send(client, tokens: dict, method: str, path: str, example: Example) -> dict
             tokens[example.user] = answer.json["access_token"]
         headers["Authorization"] = f"Bearer {tokens[example.user]}"
     kwargs: dict[str, Any] = {"query_string": example.query, "headers": headers}
+    body = {k: resolver(v["resolve"]) if isinstance(v, dict) and "resolve" in v else v
+            for k, v in example.body.items()} if isinstance(example.body, dict) else example.body
     if example.body is not None:
-        kwargs["data" if example.form else "json"] = example.body
+        kwargs["data" if example.form else "json"] = body
     if example.upload:
         image = io.BytesIO()
         Image.new("RGB", (640, 480), (90, 140, 60)).save(image, "JPEG")
@@ -93,6 +102,8 @@ def send(client, tokens: dict, method: str, path: str, example: Example) -> dict
     recorded: dict[str, Any] = {"status": response.status_code}
     if values != example.path:
         recorded["path"] = values
+    if body != example.body:
+        recorded["request"] = body
     if response.is_json and response.data:
         recorded["body"] = redacted(response.json)
     return recorded

@@ -11,7 +11,7 @@ from workflows.case_table import ACTIONS
 # History entries that are not workflow actions, and whether the reporter sees them.
 EVENT_REPORTER_FACING: Mapping[str, bool] = {
     "report": True, "sla.warning": False, "sla.overdue": False, "sla.escalated": False,
-    "evaluation.reminder": False,
+    "evaluation.reminder": False, "support.priority_raised": False,
 }
 
 

@@ -5,7 +5,7 @@
 
 import { categories, categoryOptions, photoPicker } from "./cases.js";
 import { getLocation } from "./bridge.js";
-import { busy, empty, field, h, mount, navigate, newKey, notice, select } from "./ui.js";
+import { busy, empty, field, h, mount, navigate, newKey, notice, select, toast } from "./ui.js";
 
 function attributeControl(attribute) {
   const name = `attr-${attribute.code}`;
@@ -28,6 +28,21 @@ function attributeControl(attribute) {
     return attribute.datatype === "number" ? Number(el.value) : el.value;
   };
   return { attribute, el, value };
+}
+
+/** Follow (附议) a nearby case instead of filing the same problem again. */
+function followButton(ctx, nearby) {
+  const button = h("button.small", { type: "button", dataset: { follow: nearby.follow_ref },
+    "aria-label": "关注这件同类问题，不再重复上报" }, "关注（附议）");
+  button.addEventListener("click", (event) => {
+    event.stopPropagation();
+    busy(button, async () => {
+      await ctx.session.post("/cases/follow", { ref: nearby.follow_ref });
+      toast("已关注：办理进展会通知您，无需重复上报");
+      button.textContent = "已关注";
+    });
+  });
+  return button;
 }
 
 /** The place a report is filed at: located once, again on request. */
@@ -110,7 +125,8 @@ export async function reportForm(ctx, { kind, nearby = false, contact = false, t
           h("div.list", near.map((n) => h(n.readable ? "div.item.tappable" : "div.item",
             n.readable ? { onclick: () => navigate(`case/${n.id}`) } : {},
             h("div.grow", h("strong", n.code || "同类问题"), " ", h("span.tag", n.status_label),
-              h("div.muted", [`${Math.round(n.distance_m)} 米`, n.address || n.place].filter(Boolean).join(" · ")))))),
+              h("div.muted", [`${Math.round(n.distance_m)} 米`, n.address || n.place].filter(Boolean).join(" · "))),
+            n.readable ? null : followButton(ctx, n)))),
           h("div.muted", "确认不是同一问题后，再次点击“提交”上报")));
         submit.textContent = "不是重复，继续上报";
         return;

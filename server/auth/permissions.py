@@ -49,6 +49,9 @@ RULES: dict[tuple[str, str], Rule] = {
     **_rules(ANY_ROLE, "cases:read", "cases.Cases GET", "cases.CaseItem GET", "cases.History GET",
              "cases.Actions GET", "cases.Timeline GET", "cases.AttachmentItem GET",
              "cases.AttachmentThumbnail GET", "cases.NearbyCases GET"),
+    # me too (附议): residents and grid workers follow nearby cases
+    **_rules(frozenset({"resident", "grid_worker"}), None, "cases.Follow POST", "cases.Follows GET",
+             "cases.FollowItem DELETE"),
     # the list as a file: staff (the export refuses residents and sister apps)
     **_rules(EXPORTERS, None, "cases.CasesExport GET"),
     **_rules(ANY_ROLE, "cases:write", "cases.Cases POST", "cases.Attachments POST",

@@ -93,6 +93,11 @@ class Case(Document):
 
     # Data scope keys (server/cases/scope.py): region path, "dept:<department>", reporter.
     scope = ListField(StringField())
+    # Me too (附议): who follows the case (principal keys; never shown), how many, and whether
+    # their number has already raised its priority once.
+    followers = ListField(StringField())
+    follower_count = IntField(default=0)
+    support_raised = BooleanField(default=False)
 
     meta = {
         "collection": "cases",
@@ -108,6 +113,7 @@ class Case(Document):
             "source",
             "assignee",
             "reporter",
+            {"fields": ["followers"], "sparse": True},
             {"fields": ["contact_phone_digest"], "sparse": True},
             "-created_at",
             {"fields": ["next_sla_check_at"], "sparse": True},

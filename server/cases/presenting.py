@@ -21,7 +21,7 @@ class CaseView:
     """The stored case (its fields read through) and what is computed for this caller."""
 
     __slots__ = ("case", "reporter_view", "deadlines_view", "light_now", "places_view",
-                 "department_name", "suggested_department_name")
+                 "department_name", "suggested_department_name", "followers_view")
 
     def __init__(self, case: Case, *, principal: Principal | None, now: datetime) -> None:
         self.case = case
@@ -31,6 +31,9 @@ class CaseView:
         self.places_view = names.places(case.region_path, case.grid)
         self.department_name = names.department(case.department)
         self.suggested_department_name = names.department(case.suggested_department)
+        # how many follow it (附议): for staff; never who
+        staff = principal is not None and principal.kind == "user" and not principal.has_role("resident")
+        self.followers_view = (case.follower_count or 0) if staff else None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.case, name)

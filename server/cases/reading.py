@@ -11,7 +11,7 @@ from mongoengine import Q
 from server import pii
 from server.auth.permissions import can_read_pii
 from server.auth.principals import Principal
-from server.cases import duplicates
+from server.cases import duplicates, following
 from server.cases.models import Case
 from server.cases.presenting import CaseView, PresentedList, present
 from server.cases.scope import is_staff, scope_filter
@@ -95,5 +95,6 @@ def nearby(*, principal: Principal, lat: float, lng: float, system: str,
             "status": n.case.status, "status_label": machine.STATE_LABELS[machine.State(n.case.status)],
             "category": n.case.category, "address": n.case.address if mine else None,
             "place": grids.place_name(n.case.region_path), "readable": mine,
-            "distance_m": round(n.distance_m, 1), "created_at": n.case.created_at})
+            "distance_m": round(n.distance_m, 1), "created_at": n.case.created_at,
+            "follow_ref": following.follow_ref(n.case.id)})
     return answer

@@ -87,6 +87,21 @@ class CaseExportArgsSchema(CaseListArgsSchema):
     format = _text(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
 
 
+class FollowSchema(Schema):
+    ref = _text(required=True, validate=validate.Length(1, 1000),
+                metadata={"description": "a nearby case's follow_ref (GET /cases/nearby)"})
+
+
+class FollowedSchema(Schema):
+    code = _text()
+    category = _text()
+    category_name = _text()
+    status = _text()
+    status_label = _text()
+    place = _text(allow_none=True, metadata={"description": "its community (or town)"})
+    following = fields.Boolean()
+
+
 class ReporterSchema(Schema):
     key = _text()
     name = _text(metadata={"description": "a resident's name masked (王**) without pii:read"})
@@ -190,6 +205,8 @@ class CaseSchema(Schema):
     extension = fields.Dict(allow_none=True)
     suspension = fields.Dict(allow_none=True)
     evaluation = fields.Dict(allow_none=True)
+    follower_count = fields.Integer(attribute="followers_view", allow_none=True, metadata={
+        "description": "how many follow the case (附议); staff only (null for others), never who"})
     rework_count = fields.Integer()
     return_count = fields.Integer()
     accepted_at = LocalDateTime(allow_none=True)
@@ -242,7 +259,8 @@ class TimelineSchema(Schema):
 
 
 # History entries that are not workflow actions: the report itself and the timers' notices.
-EVENT_LABELS = {"report": "上报", "sla.warning": "黄牌预警", "sla.overdue": "红牌超期",
+EVENT_LABELS = {"support.priority_raised": "附议升级为紧急",
+                "report": "上报", "sla.warning": "黄牌预警", "sla.overdue": "红牌超期",
                 "sla.escalated": "超期升级", "evaluation.reminder": "提醒评价"}
 
 
@@ -314,3 +332,5 @@ class NearbyCaseSchema(Schema):
     place = _text(allow_none=True, metadata={"description": "the community (or town) it lies in"})
     distance_m = fields.Float()
     created_at = LocalDateTime()
+    follow_ref = _text(metadata={"description": "an opaque reference (1 hour) to follow this "
+                                                "case instead of filing a duplicate: POST /cases/follow"})

@@ -4,7 +4,7 @@ from flask import Response, send_file
 from flask.views import MethodView
 
 from server.auth.principals import authenticate
-from server.cases import export, openapi, photos, reading, service, timeline
+from server.cases import export, following, openapi, photos, reading, service, timeline
 from server.cases.attachments import read
 from server.cases.schemas import (
     ActionsSchema,
@@ -13,6 +13,8 @@ from server.cases.schemas import (
     CaseExportArgsSchema,
     CaseListArgsSchema,
     CaseSchema,
+    FollowedSchema,
+    FollowSchema,
     HistoryEntrySchema,
     NearbyArgsSchema,
     NearbyCaseSchema,
@@ -69,6 +71,37 @@ class CasesExport(MethodView):
         response = send_file(body, mimetype=mimetype, as_attachment=True, download_name=filename)
         response.headers["Cache-Control"] = "no-store"  # personal data stays out of caches
         return response
+
+
+@blp.route("/cases/follow")
+class Follow(MethodView):
+    @blp.secured(403, 404, 409)
+    @blp.arguments(FollowSchema())
+    @blp.response(201, FollowedSchema)
+    @blp.alt_response(200, schema=FollowedSchema, description="Already following", success=True)
+    def post(self, body):
+        """Follow (附议) a nearby case instead of filing a duplicate: its step messages come to
+        you too (residents and grid workers)."""
+        followed, added = following.follow(principal=authenticate(), ref=body["ref"])
+        return followed, (201 if added else 200)
+
+
+@blp.route("/me/follows")
+class Follows(MethodView):
+    @blp.secured(403)
+    @blp.response(200, FollowedSchema(many=True))
+    def get(self):
+        """The cases I follow."""
+        return following.following(principal=authenticate())
+
+
+@blp.route("/me/follows/<code>")
+class FollowItem(MethodView):
+    @blp.secured(403)
+    @blp.response(204)
+    def delete(self, code):
+        """Stop following a case (by its code)."""
+        following.unfollow(principal=authenticate(), code=code)
 
 
 @blp.route("/cases/nearby")

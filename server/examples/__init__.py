@@ -71,6 +71,10 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "location": {"lat": 36.9128, "lng": 121.5262, "coord_system": "wgs84"}},
         headers={"Idempotency-Key": "3f6c1a52-8f1e-4d3b-9a7e-2c5d8b1e0f47"}),
     ("GET", "/api/v1/cases/export"): read("dispatcher", query={"status": "accepted", "format": "csv"}),
+    ("POST", "/api/v1/cases/follow"): Example("resident", body={"ref": {"resolve": "follow_ref"}}),
+    ("GET", "/api/v1/me/follows"): read("resident"),
+    ("DELETE", "/api/v1/me/follows/{code}"): Example("resident", path={
+        "code": {"resolve": "followed_code"}}),
     ("GET", "/api/v1/cases/nearby"): read("gridworker", query={
         "lat": 36.9128, "lng": 121.5262, "category": "0102"}),
     ("GET", "/api/v1/cases/{case_id}"): read("dispatcher", path={"case_id": CASE_IN_PROGRESS}),
@@ -250,7 +254,7 @@ def apply(spec_dict: dict[str, Any]) -> dict[str, Any]:
         content = (operation.get("requestBody") or {}).get("content", {})
         for media, body in content.items():
             if example.body is not None and media != "multipart/form-data":
-                body["example"] = example.body
+                body["example"] = answer.get("request", example.body)  # as sent, resolved
         status = str(answer.get("status", ""))
         response = operation.get("responses", {}).get(status, {})
         if "body" in answer and "application/json" in response.get("content", {}):

@@ -198,3 +198,19 @@ def test_every_page_fits_a_360_pixel_phone_and_labels_each_control(browser, live
     finally:
         phone.close()
     assert PHONE["viewport"]["width"] == 390  # the other tests keep the common phone
+
+
+def test_a_resident_shown_the_same_problem_nearby_follows_it_instead_of_filing(phones):
+    from server.cases.models import Case
+
+    case = CaseFactory()  # the grid worker's, at the demo location
+    resident = phones("resident#report")
+    resident.page.select_option("select[name=category]", "0102")
+    resident.page.fill("textarea[name=description]", "路边有垃圾")
+    resident.page.locator(".location").filter(has_text="胜利街第一网格").wait_for()
+    resident.page.click("form.report button[type=submit]")
+    resident.page.click(".duplicates button[data-follow]")
+    resident.page.locator(".toast").filter(has_text="已关注").wait_for()
+    resident.shot("27-resident-follows-instead")
+    stored = Case.objects.get(id=case["id"])
+    assert stored.follower_count == 1 and Case.objects.count() == 1

@@ -132,7 +132,7 @@ start({
   tabs: [{ hash: "", label: "办事大厅" }, { hash: "report", label: "我要反映" }, { hash: "mine", label: "我的诉求" }],
   routes: {
     "": hall,
-    report: (ctx) => reportForm(ctx, { kind: "request", contact: true, title: "我要反映",
+    report: (ctx) => reportForm(ctx, { kind: "request", contact: true, nearby: true, title: "我要反映",
       done: (created) => navigate(`case/${created.id}`) }),
     mine,
     case: progress,

@@ -47,6 +47,10 @@ def resolver(kind: str) -> str:
         from server.demo import demo_id
 
         found = follow_ref(demo_id("case", 2))
+    elif kind == "callback":
+        from server.cases.models import Callback
+
+        found = Callback.objects(status="open").order_by("id").first().id
     elif kind == "followed_code":
         found = Case.objects(followers__0__exists=True).order_by("id").first().code
     elif kind == "failed_delivery":

@@ -41,6 +41,7 @@ class Config:
     EVALUATION_WINDOW_DAYS = 7
     EVALUATION_REMINDER_DAYS = 3  # remind a reporter who has not evaluated this long after closing
     REOPEN_WINDOW_DAYS = 30
+    CALLBACK_WORKING_DAYS = 2  # a 不满意 evaluation's 回访 is due within this many working days
     FOLLOWERS_TO_RAISE = 5  # followers (附议) past which a normal case is raised to urgent, once
     TIMEZONE = "Asia/Shanghai"
     DEMO = False  # demo data loaded: the mini-app offers the demo accounts (set by `gridhub run` embedded)
@@ -257,6 +258,7 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_EVALUATION_WINDOW_DAYS": ("EVALUATION_WINDOW_DAYS", _int),
     "GRIDHUB_REOPEN_WINDOW_DAYS": ("REOPEN_WINDOW_DAYS", _int),
     "GRIDHUB_FOLLOWERS_TO_RAISE": ("FOLLOWERS_TO_RAISE", _int),
+    "GRIDHUB_CALLBACK_WORKING_DAYS": ("CALLBACK_WORKING_DAYS", _int),
     "GRIDHUB_EVALUATION_REMINDER_DAYS": ("EVALUATION_REMINDER_DAYS", _int),
     "GRIDHUB_DEMO": ("DEMO", _bool),
     "CELERY_BROKER_URL": ("CELERY_BROKER_URL", _broker_url),

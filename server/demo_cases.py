@@ -38,6 +38,8 @@ WALK["suspended"] = [*WALK["in_progress"], ("supervisor", {
     "action": "suspend", "reason": "需等待产权人提供建设手续", "duration_wd": 3})]
 WALK["handled"] = [*WALK["in_progress"], HANDLE]
 WALK["closed"] = [*WALK["handled"], ("gridworker", {"action": "verify_pass"})]
+WALK["evaluated"] = [*WALK["closed"], ("resident", {  # 不满意: a 回访 task for the supervisors
+    "action": "evaluate", "rating": "dissatisfied", "note": "小广告清理后第二天又贴上了"})]
 
 @dataclass(frozen=True)
 class DemoCase:
@@ -68,7 +70,7 @@ CASES = [
              "胜利街22号", (36.9176, 121.5236)),
     DemoCase("gridworker", "handled", "green", "0103", "绿化带内堆放废弃家具和装修渣土",
              "府前路社区公园西侧", (36.9113, 121.5259), (140, 110, 70)),
-    DemoCase("resident", "closed", "green", "0201", "楼道口和单元门上张贴小广告",
+    DemoCase("resident", "evaluated", "green", "0201", "楼道口和单元门上张贴小广告",
              "胜利街15号楼", (36.9185, 121.5266)),
 ]
 

@@ -71,7 +71,8 @@ RULES: dict[tuple[str, str], Rule] = {
              "calendars.CalendarHours PUT", "sla_profiles.RegionProfile PUT"),
     # supervision
     **_rules(OVERSIGHT, "stats:read", "supervision.Stats GET", "supervision.StatsExport GET"),
-    **_rules(OVERSIGHT, None, "supervision.Board GET", "supervision.BoardCounts GET"),
+    **_rules(OVERSIGHT, None, "supervision.Board GET", "supervision.BoardCounts GET",
+             "supervision.Callbacks GET", "supervision.CallbackDone POST"),
     # notifications
     **_rules(ANY_ROLE, None, "inbox.Inbox GET", "inbox.UnreadCount GET", "inbox.MarkRead POST",
              "inbox.MarkAllRead POST", "inbox.Devices GET", "inbox.Devices POST",

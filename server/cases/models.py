@@ -10,6 +10,7 @@ from mongoengine import (
     FloatField,
     IntField,
     ListField,
+    ObjectIdField,
     PointField,
     StringField,
 )
@@ -135,3 +136,25 @@ class Counter(Document):
     seq = IntField(default=0)
 
     meta = {"collection": "counters"}
+
+
+class Callback(Document):
+    """A 回访 task (issue 19): a 不满意 evaluation asks the supervisors of the case's region to
+    call the reporter back within a few working days and record what came of it."""
+
+    case = ObjectIdField(required=True)
+    case_code = StringField(required=True)
+    category = StringField()
+    region_path = ListField(StringField())
+    scope = ListField(StringField())  # the case's regions only: staff see it, the reporter not
+    comment = StringField()  # what the reporter wrote with 不满意
+    status = StringField(required=True, choices=("open", "done"), default="open")
+    due_at = DateTimeField(required=True)
+    created_at = DateTimeField(required=True)
+    outcome = StringField(choices=("explained", "reopened"))
+    note = StringField()
+    done_by = StringField()
+    done_at = DateTimeField()
+
+    meta = {"collection": "callbacks", "indexes": [
+        "case", ("scope", "status", "due_at")]}

@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from server import pii
 from server.auth.models import User
 from server.auth.principals import Principal
-from server.cases import attachments, duplicates, events, history, timers
+from server.cases import attachments, callbacks, duplicates, events, history, timers
 from server.cases.models import Case, Counter
 from server.cases.presenting import CaseView, present
 from server.cases.reading import get
@@ -253,4 +253,6 @@ def _transition(case: Case, action: str, actor: machine.Actor, payload: dict[str
     if action == "merge":
         # The merged case's own update (above) is the record; the primary's list follows it.
         Case.objects(id=payload["primary"]).update_one(add_to_set__merged_cases=str(case.id))
+    if action == "evaluate" and payload.get("rating") == "dissatisfied":
+        callbacks.open_for(case, comment=payload.get("note"), now=now)  # 回访
     return Case.objects(id=case.id).exclude("history").get()

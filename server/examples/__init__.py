@@ -150,6 +150,10 @@ EXAMPLES: dict[tuple[str, str], Example] = {
                                                            body={"profile": "szcg"}),
     ("GET", "/api/v1/supervision/board"): read("supervisor", query={"light": "red"}),
     ("GET", "/api/v1/supervision/board/counts"): read("supervisor"),
+    ("GET", "/api/v1/supervision/callbacks"): read("supervisor"),
+    ("POST", "/api/v1/supervision/callbacks/{callback_id}/done"): Example("supervisor", path={
+        "callback_id": {"resolve": "callback"}}, body={
+        "outcome": "explained", "note": "已电话回访说明：已安排每日巡查清理"}),
     ("GET", "/api/v1/stats"): read("supervisor", query={
         "from": "2026-11-01", "to": "2026-11-30", "group_by": "department"}),
     ("GET", "/api/v1/stats/export"): read("supervisor", query={

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from server.extensions.schema import LocalDateTime, Schema
 from server.grids.schemas import NodeSchema
 from server.supervision.board import LIGHT_FILTERS
+from server.timeutil import aware, now_utc
 from workflows import sla_policy
 from workflows.case_table import PRIORITIES
 
@@ -61,6 +62,35 @@ class BoardCountsSchema(Schema):
     yellow = fields.Integer()
     green = fields.Integer()
     paused = fields.Integer()
+
+
+class CallbackArgsSchema(Schema):
+    status = _text(load_default="open", validate=validate.OneOf(("open", "done")))
+
+
+class CallbackDoneSchema(Schema):
+    outcome = _text(required=True, validate=validate.OneOf(("explained", "reopened")), metadata={
+        "description": "explained: 已说明解释; reopened: the case goes back to a department (重办)"})
+    note = _text(required=True, validate=validate.Length(1, 1000),
+                 metadata={"description": "what the reporter was told (the reason when reopened)"})
+    department = _text(validate=validate.Length(1, 42),
+                       metadata={"description": "reopened: the department to send it to"})
+
+
+class CallbackSchema(Schema):
+    id = _text()
+    case = _text()
+    case_code = _text()
+    category = _text()
+    comment = _text(allow_none=True, metadata={"description": "the reporter's 不满意 comment"})
+    status = _text()
+    due_at = LocalDateTime()
+    overdue = fields.Function(lambda c: c.status == "open" and aware(c.due_at) < now_utc(),
+                              metadata={"description": "open past its due time"})
+    outcome = _text(allow_none=True)
+    note = _text(allow_none=True)
+    created_at = LocalDateTime()
+    done_at = LocalDateTime(allow_none=True)
 
 
 GROUPS = ("grid", "town", "department", "category", "day")

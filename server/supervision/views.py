@@ -4,12 +4,16 @@ from flask import Response
 from flask.views import MethodView
 
 from server.auth.principals import authenticate
+from server.cases import callbacks
 from server.extensions.api import Blueprint, Page
 from server.supervision import board, stats
 from server.supervision.schemas import (
     BoardArgsSchema,
     BoardCountsSchema,
     BoardItemSchema,
+    CallbackArgsSchema,
+    CallbackDoneSchema,
+    CallbackSchema,
     ExportArgsSchema,
     StatsArgsSchema,
     StatsSchema,
@@ -37,6 +41,29 @@ class BoardCounts(MethodView):
     def get(self, filters):
         """How many of the board's cases show each light (red, yellow, green, paused)."""
         return board.counts(principal=authenticate(), filters=filters)
+
+
+@blp.route("/supervision/callbacks")
+class Callbacks(MethodView):
+    @blp.secured(403)
+    @blp.arguments(CallbackArgsSchema(), location="query")
+    @blp.response(200, CallbackSchema(many=True))
+    @blp.paginate(Page, page_size=20, max_page_size=100)
+    def get(self, args):
+        """回访 tasks opened by 不满意 evaluations in the caller's region, soonest due first."""
+        return callbacks.listed(principal=authenticate(), status=args["status"])
+
+
+@blp.route("/supervision/callbacks/<objectid:callback_id>/done")
+class CallbackDone(MethodView):
+    @blp.secured(403, 404, 409)
+    @blp.arguments(CallbackDoneSchema())
+    @blp.response(200, CallbackSchema)
+    def post(self, body, callback_id):
+        """Record a callback's outcome; `reopened` reopens the case (重办) first."""
+        return callbacks.complete(principal=authenticate(), callback_id=callback_id,
+                                  outcome=body["outcome"], note=body["note"],
+                                  reopen_department=body.get("department"))
 
 
 @blp.route("/stats")

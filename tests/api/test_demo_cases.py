@@ -32,3 +32,9 @@ def test_a_demo_case_has_photos_before_and_after(demo, as_user):
 def test_loading_the_demo_cases_again_adds_nothing(demo):
     seed_demo_cases()
     assert seed_demo_cases() == 0 and Case.objects.count() == len(CASES)
+
+
+def test_the_demo_has_a_callback_open_from_a_dissatisfied_evaluation(demo, as_user):
+    seed_demo_cases()
+    task, = as_user("supervisor").get("/api/v1/supervision/callbacks").json
+    assert task["comment"] == "小广告清理后第二天又贴上了" and task["status"] == "open"

@@ -214,3 +214,21 @@ def test_a_resident_shown_the_same_problem_nearby_follows_it_instead_of_filing(p
     resident.shot("27-resident-follows-instead")
     stored = Case.objects.get(id=case["id"])
     assert stored.follower_count == 1 and Case.objects.count() == 1
+
+
+def test_a_dissatisfied_evaluation_shows_as_a_callback_the_supervisor_closes(phones):
+    from server.cases import service
+    from server.cases.models import Callback
+
+    case = CaseFactory(reporter="resident", closed=True)
+    service.apply_transition(principal=principal_of("resident"), case_id=case["id"], action="evaluate",
+                             payload={"rating": "dissatisfied", "note": "垃圾又堆起来了"})
+    supervisor = phones("supervisor#callbacks", user="supervisor")
+    supervisor.page.locator("nav.tabs button[data-hash=callbacks] .badge").filter(has_text="1").wait_for()
+    task = supervisor.page.locator(".callback")
+    assert "垃圾又堆起来了" in task.inner_text() and case["code"] in task.inner_text()
+    supervisor.shot("28-supervisor-callbacks")
+    task.locator("textarea[name=note]").fill("已电话说明，已安排每日清运")
+    task.locator("button[data-outcome=explained]").click()
+    supervisor.page.locator(".empty").filter(has_text="暂无待回访").wait_for()
+    assert Callback.objects.get().outcome == "explained"

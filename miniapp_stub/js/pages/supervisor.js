@@ -5,7 +5,7 @@ import { caseDetail, categories, light } from "../cases.js";
 import { barChart } from "../chart.js";
 import { drawMap, mapBox } from "../map.js";
 import { start } from "../shell.js";
-import { empty, h, mount, navigate, percent, select, toast } from "../ui.js";
+import { busy, empty, h, mount, navigate, notice, percent, select, toast, when } from "../ui.js";
 
 const LIGHTS = [["red", "红牌"], ["yellow", "黄牌"], ["green", "正常"], ["paused", "暂停"]];
 const METRICS = [
@@ -100,6 +100,40 @@ async function caseMapView(ctx) {
   await drawMap(box, ctx.settings, { grids, points });
 }
 
+/** 回访: the callbacks 不满意 evaluations opened, soonest due first, each closed with its outcome. */
+async function callbacksView(ctx) {
+  const { items, total } = await ctx.session.page("/supervision/callbacks", { page_size: 50 });
+  const item = (task) => {
+    const note = h("textarea", { name: "note", maxLength: 1000, placeholder: "回访情况（必填）",
+      "aria-label": `案件 ${task.case_code} 的回访情况` });
+    const message = h("div");
+    const finish = (outcome) => (event) => busy(event.currentTarget, async () => {
+      if (!note.value.trim()) {
+        mount(message, notice("请填写回访情况", "error"));
+        return;
+      }
+      await ctx.session.post(`/supervision/callbacks/${task.id}/done`, { outcome, note: note.value.trim() });
+      toast(outcome === "reopened" ? "已重新交办" : "回访已完成");
+      ctx.refreshBadges();
+      callbacksView(ctx);
+    });
+    return h("div.item.callback", { dataset: { callback: task.id } },
+      h("div.grow",
+        h("div.row", h("strong.grow", task.case_code),
+          h(`span.tag${task.overdue ? ".urgent" : ""}`, task.overdue ? "回访超期" : `${when(task.due_at)} 前回访`)),
+        h("div", `居民评价：不满意${task.comment ? `——“${task.comment}”` : ""}`),
+        h("button.small", { type: "button", onclick: () => navigate(`case/${task.case}`) }, "查看案件"),
+        note, message,
+        h("div.actions",
+          h("button.secondary", { type: "button", dataset: { outcome: "explained" }, onclick: finish("explained") },
+            "已解释说明"),
+          h("button.secondary", { type: "button", dataset: { outcome: "reopened" }, onclick: finish("reopened") },
+            "重新交办"))));
+  };
+  mount(ctx.view, h("div.card.callbacks", h("h2", "不满意回访", h("span.muted", `（${total}）`)),
+    items.length ? h("div.list", items.map(item)) : empty("暂无待回访的不满意评价")));
+}
+
 function shanghaiDay(offsetDays = 0) {
   const date = new Date(Date.now() + offsetDays * 86400000);
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(date);
@@ -143,12 +177,18 @@ async function stats(ctx) {
 
 start({
   role: "supervisor", roleLabel: "督办人员", title: "督办 · 指标",
-  tabs: [{ hash: "", label: "督办看板" }, { hash: "map", label: "案件地图" }, { hash: "stats", label: "考核指标" }],
-  badges: async (ctx) => ({ "": (await ctx.session.get("/supervision/board/counts")).red || 0 }),
+  tabs: [{ hash: "", label: "督办看板" }, { hash: "map", label: "案件地图" }, { hash: "callbacks", label: "回访" },
+    { hash: "stats", label: "考核指标" }],
+  badges: async (ctx) => {
+    const [counts, callbacks] = await Promise.all([ctx.session.get("/supervision/board/counts"),
+      ctx.session.page("/supervision/callbacks", { page_size: 1 })]);
+    return { "": counts.red || 0, callbacks: callbacks.total };
+  },
   routes: {
     "": (ctx) => board(ctx),
     light: board,
     map: caseMapView,
+    callbacks: callbacksView,
     stats,
     case: (ctx, id) => caseDetail(ctx, id, { back: "" }),
   },

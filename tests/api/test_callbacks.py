@@ -1,0 +1,93 @@
+"""回访 (issue 19): a 不满意 evaluation opens a callback task for the supervisors of the case's
+region, due in working days, tracked until done — explained, or reopened through the workflow."""
+
+from __future__ import annotations
+
+import time_machine
+
+from server.cases import service
+from server.cases.models import Callback, Case
+from tests.clock import at
+from tests.factories import CaseFactory, principal_of, staff_of
+
+FRIDAY_AFTERNOON = at(2026, 11, 27, 16)
+CALLBACKS = "/api/v1/supervision/callbacks"
+
+
+def dissatisfied(comment="问题没有解决，垃圾又堆起来了", moment=FRIDAY_AFTERNOON):
+    case = CaseFactory(reporter="resident", closed=True)
+    with time_machine.travel(moment, tick=False):
+        service.apply_transition(principal=principal_of("resident"), case_id=case["id"],
+                                 action="evaluate", payload={"rating": "dissatisfied", "note": comment})
+    return case
+
+
+def test_a_dissatisfied_evaluation_opens_a_callback_due_in_two_working_days(demo, as_user):
+    case = dissatisfied()
+    task, = as_user("supervisor").get(CALLBACKS).json
+    assert (task["case_code"], task["comment"], task["status"]) == (
+        case["code"], "问题没有解决，垃圾又堆起来了", "open")
+    assert task["due_at"] == "2026-12-01T16:00:00+08:00"  # Fri 16:00 + 2 working days: Tue
+
+
+def test_a_satisfied_evaluation_opens_none(demo):
+    case = CaseFactory(reporter="resident", closed=True)
+    service.apply_transition(principal=principal_of("resident"), case_id=case["id"],
+                             action="evaluate", payload={"rating": "satisfied"})
+    assert Callback.objects.count() == 0
+
+
+def test_a_callback_explained_is_done_and_leaves_the_list(demo, as_user):
+    dissatisfied()
+    supervisor = as_user("supervisor")
+    task, = supervisor.get(CALLBACKS).json
+    done = supervisor.post(f"{CALLBACKS}/{task['id']}/done",
+                           json={"outcome": "explained", "note": "已电话说明：清运频次已增加"})
+    assert done.status_code == 200 and done.json["status"] == "done"
+    assert supervisor.get(CALLBACKS).json == []
+    assert [t["outcome"] for t in supervisor.get(CALLBACKS, query_string={"status": "done"}).json] == [
+        "explained"]
+
+
+def test_a_callback_reopened_reopens_the_case(demo, as_user):
+    case = dissatisfied()
+    supervisor = as_user("supervisor")
+    task, = supervisor.get(CALLBACKS).json
+    done = supervisor.post(f"{CALLBACKS}/{task['id']}/done",
+                           json={"outcome": "reopened", "note": "居民反映仍有堆放，重新交办"})
+    assert done.status_code == 200
+    assert Case.objects.get(id=case["id"]).status == "dispatched"
+    assert Case.objects.get(id=case["id"]).history[-1]["action"] == "reopen"
+
+
+def test_a_callback_done_twice_is_409(demo, as_user):
+    dissatisfied()
+    supervisor = as_user("supervisor")
+    task, = supervisor.get(CALLBACKS).json
+    body = {"outcome": "explained", "note": "已说明"}
+    supervisor.post(f"{CALLBACKS}/{task['id']}/done", json=body)
+    again = supervisor.post(f"{CALLBACKS}/{task['id']}/done", json=body)
+    assert again.status_code == 409 and again.json["errors"]["reason"] == "callback_done"
+
+
+def test_another_towns_supervisor_neither_sees_nor_completes_it(demo, as_user):
+    dissatisfied()
+    task, = as_user("supervisor").get(CALLBACKS).json
+    other = as_user(staff_of("371083002", "supervisor").username)
+    assert other.get(CALLBACKS).json == []
+    answer = other.post(f"{CALLBACKS}/{task['id']}/done", json={"outcome": "explained", "note": "x"})
+    assert answer.status_code == 404
+
+
+def test_residents_and_handlers_do_not_see_callbacks(demo, as_user):
+    dissatisfied()
+    assert as_user("resident").get(CALLBACKS).status_code == 403
+    assert as_user("handler").get(CALLBACKS).status_code == 403
+
+
+def test_a_bad_outcome_or_an_empty_note_is_422(demo, as_user):
+    dissatisfied()
+    supervisor = as_user("supervisor")
+    task, = supervisor.get(CALLBACKS).json
+    for body in ({"outcome": "ignored", "note": "x"}, {"outcome": "explained", "note": " "}):
+        assert supervisor.post(f"{CALLBACKS}/{task['id']}/done", json=body).status_code == 422

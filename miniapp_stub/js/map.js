@@ -30,7 +30,7 @@ export function mapBox(label, cls = "") {
  * Draw into a box already in the page: `grids` a FeatureCollection (polygons, named),
  * `points` [{lat, lng, light, label, onclick}]. Fits the view to what is drawn.
  */
-export async function drawMap(box, settings, { grids, points = [] }) {
+export async function drawMap(box, settings, { grids, points = [], heat = null }) {
   const L = await loadLeaflet();
   const map = L.map(box, { attributionControl: false, zoomSnap: 0.25 });
   if (settings.map_tiles) L.tileLayer(settings.map_tiles, { maxZoom: 19 }).addTo(map);
@@ -42,6 +42,14 @@ export async function drawMap(box, settings, { grids, points = [] }) {
       style: { color: "#1b6ff5", weight: 2, fillColor: "#1b6ff5", fillOpacity: 0.08 },
       onEachFeature: (feature, layer) => layer.bindTooltip(feature.properties.name,
         { permanent: grids.features.length <= 12, direction: "center", className: "grid-label" }),
+    }));
+  }
+  if (heat && heat.features.length) {  // hot spots: the busier a grid, the redder
+    layers.push(L.geoJSON(heat, {
+      style: (feature) => ({ stroke: false, fillColor: "#e5383b",
+        fillOpacity: 0.1 + 0.5 * (feature.properties.count / Math.max(1, heat.max)) }),
+      onEachFeature: (feature, layer) => layer.bindTooltip(
+        `${feature.properties.name}：${feature.properties.count} 件（在办 ${feature.properties.open}）`),
     }));
   }
   for (const p of points) {

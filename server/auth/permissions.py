@@ -70,7 +70,8 @@ RULES: dict[tuple[str, str], Rule] = {
              "organisation.DepartmentItem PATCH", "calendars.CalendarDays PUT",
              "calendars.CalendarHours PUT", "sla_profiles.RegionProfile PUT"),
     # supervision
-    **_rules(OVERSIGHT, "stats:read", "supervision.Stats GET", "supervision.StatsExport GET"),
+    **_rules(OVERSIGHT, "stats:read", "supervision.Stats GET", "supervision.StatsExport GET",
+             "supervision.Hotspots GET"),
     **_rules(OVERSIGHT, None, "supervision.Board GET", "supervision.BoardCounts GET",
              "supervision.Callbacks GET", "supervision.CallbackDone POST"),
     # notifications

@@ -156,6 +156,8 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "outcome": "explained", "note": "已电话回访说明：已安排每日巡查清理"}),
     ("GET", "/api/v1/stats"): read("supervisor", query={
         "from": "2026-11-01", "to": "2026-11-30", "group_by": "department"}),
+    ("GET", "/api/v1/stats/hotspots"): read("supervisor", query={
+        "from": "2026-11-01", "to": "2026-12-31", "category": "01"}),
     ("GET", "/api/v1/stats/export"): read("supervisor", query={
         "from": "2026-11-01", "to": "2026-11-30", "group_by": "town", "format": "csv"}),
     ("GET", "/api/v1/me/notifications"): read("handler", query={"page_size": 5}),

@@ -109,6 +109,24 @@ class StatsArgsSchema(Schema):
     group_by = _text(validate=validate.OneOf(GROUPS))
 
 
+class HotspotArgsSchema(Schema):
+    from_ = fields.Date(data_key="from", validate=_DAYS,
+                        metadata={"description": "first day (Asia/Shanghai)"})
+    to = fields.Date(validate=_DAYS, metadata={"description": "last day, inclusive"})
+    region = _text(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"))
+    category = _text(validate=validate.Length(1, 12))
+
+
+class HotspotsSchema(Schema):
+    type = _text()
+    features = fields.List(fields.Dict(), metadata={
+        "description": "a grid's polygon with properties code, name, count, open"})
+    from_ = _text(data_key="from")
+    to = _text()
+    outside_grids = fields.Integer(metadata={"description": "cases outside every grid"})
+    max = fields.Integer(metadata={"description": "the largest count (for the map's scale)"})
+
+
 class ExportArgsSchema(StatsArgsSchema):
     format = _text(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
 

@@ -81,7 +81,7 @@ def indicators(sums: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _period(args: dict[str, Any]) -> tuple[date, date]:
+def period(args: dict[str, Any]) -> tuple[date, date]:
     """From and to (inclusive); by default the last 30 days. At most a year, from ≤ to."""
     end = args.get("to") or now_utc().astimezone(SHANGHAI).date()
     start = args.get("from_") or end - timedelta(days=DEFAULT_DAYS - 1)
@@ -94,7 +94,7 @@ def _period(args: dict[str, Any]) -> tuple[date, date]:
     return start, end
 
 
-def _query(principal: Principal, args: dict[str, Any], start: date, end: date) -> QuerySet:
+def cases_in(principal: Principal, args: dict[str, Any], start: date, end: date) -> QuerySet:
     query = scope_filter(principal) & Q(
         created_at__gte=datetime.combine(start, time(0), SHANGHAI),
         created_at__lt=datetime.combine(end + timedelta(days=1), time(0), SHANGHAI))
@@ -136,8 +136,8 @@ def _names(group_by: str, keys: list[str]) -> dict[str, str]:
 def stats(*, principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
     """The indicators of a period in the caller's scope, in total and per group."""
     require_roles(principal, *STATS_ROLES)
-    start, end = _period(args)
-    cases = _query(principal, args, start, end)
+    start, end = period(args)
+    cases = cases_in(principal, args, start, end)
     empty = {"reported": 0, "cancelled": 0, "handle_wm": 0, **dict.fromkeys(FLAGS, 0)}
     totals = (_sums(cases, None) or [empty])[0]
     group_by = args.get("group_by")

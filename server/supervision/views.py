@@ -6,7 +6,7 @@ from flask.views import MethodView
 from server.auth.principals import authenticate
 from server.cases import callbacks
 from server.extensions.api import Blueprint, Page
-from server.supervision import board, stats
+from server.supervision import board, hotspots, stats
 from server.supervision.schemas import (
     BoardArgsSchema,
     BoardCountsSchema,
@@ -15,6 +15,8 @@ from server.supervision.schemas import (
     CallbackDoneSchema,
     CallbackSchema,
     ExportArgsSchema,
+    HotspotArgsSchema,
+    HotspotsSchema,
     StatsArgsSchema,
     StatsSchema,
 )
@@ -64,6 +66,16 @@ class CallbackDone(MethodView):
         return callbacks.complete(principal=authenticate(), callback_id=callback_id,
                                   outcome=body["outcome"], note=body["note"],
                                   reopen_department=body.get("department"))
+
+
+@blp.route("/stats/hotspots")
+class Hotspots(MethodView):
+    @blp.secured(403, 404)
+    @blp.arguments(HotspotArgsSchema(), location="query")
+    @blp.response(200, HotspotsSchema)
+    def get(self, args):
+        """Cases per grid in a period (and how many still open), as GeoJSON for a map."""
+        return hotspots.hotspots(principal=authenticate(), args=args)
 
 
 @blp.route("/stats")

@@ -59,7 +59,8 @@ def test_the_supervisors_map_draws_the_grids_and_the_open_cases_by_light(phones)
     CaseFactory(accepted=True)
     supervisor = phones("supervisor#map", user="supervisor")
     supervisor.page.locator(".board-map[data-drawn]").wait_for()
-    assert supervisor.page.locator(".board-map path.leaflet-interactive").count() >= 2  # grids and a case
+    # the grids, the hot spot of the case's grid, and the case
+    assert supervisor.page.locator(".board-map path.leaflet-interactive").count() >= 3
     assert supervisor.page.locator(".board-map .grid-label").filter(has_text="胜利街第一网格").count() == 1
     supervisor.shot("21-supervisor-map")
 

@@ -47,6 +47,10 @@ def resolver(kind: str) -> str:
         from server.demo import demo_id
 
         found = follow_ref(demo_id("case", 2))
+    elif kind == "reply_template":
+        from server.catalog.models import ReplyTemplate
+
+        found = ReplyTemplate.objects.order_by("-id").first().id
     elif kind == "callback":
         from server.cases.models import Callback
 

@@ -16,9 +16,9 @@ from server.auth.models import (
     User,
 )
 from server.cases.attachments import Attachment
-from server.cases.models import Case, Counter
+from server.cases.models import Callback, Case, Counter
 from server.catalog.calendars import RegionCalendar
-from server.catalog.models import Category
+from server.catalog.models import Category, ReplyTemplate
 from server.catalog.sla_profiles import SlaProfile
 from server.grids.models import Region
 from server.hub.models import Favourite, Hall, RecentUse, ServiceItem, UsageDay
@@ -31,7 +31,7 @@ DOCUMENTS: tuple[type[Document], ...] = (
     Case, Counter, Attachment, User, SigningKey, LoginThrottle, RefreshToken, RevokedToken,
     Client, UsedAssertion, PiiKey, Region, Department, Category, SlaProfile, RegionCalendar,
     Hall, ServiceItem, Favourite, RecentUse, UsageDay, AuditEntry, WebhookSubscription,
-    Notification, Device,
+    Notification, Device, Callback, ReplyTemplate,
 )
 
 

@@ -140,6 +140,25 @@ export function photoPicker(session, { max = 9 } = {}) {
 
 const RATINGS = [["satisfied", "满意"], ["basically_satisfied", "基本满意"], ["dissatisfied", "不满意"]];
 
+/** The county's 常用语 for a field of a case's category (none: an empty list). */
+async function replies(session, field, category) {
+  const key = `replies:${field}:${category}`;
+  if (!cache[key]) cache[key] = session.get("/reply-templates", { field, category }).catch(() => []);
+  return cache[key];
+}
+
+/** A text field with its 常用语 above it: picking one fills the text, which stays editable. */
+async function textWithReplies(ctx, name, label, c) {
+  const el = h("textarea", { name, "aria-label": label });
+  const texts = await replies(ctx.session, name, c.category);
+  if (!texts.length) return { label, el, value: () => el.value.trim() || undefined };
+  const pick = select(`${name}-reply`, texts.map((t) => ({ value: t.text, label: t.text })),
+    { placeholder: "选择常用语…" });
+  pick.setAttribute("aria-label", `${label}常用语`);
+  pick.addEventListener("change", () => { if (pick.value) el.value = pick.value; });
+  return { label, el: h("div.with-replies", pick, el), value: () => el.value.trim() || undefined };
+}
+
 /** The control for one transition field; `.value()` reads it (undefined: not given). */
 async function control(ctx, name, c) {
   const text = (label, multiline = true) => {
@@ -147,9 +166,9 @@ async function control(ctx, name, c) {
     return { label, el, value: () => el.value.trim() || undefined };
   };
   switch (name) {
-    case "note": return text("备注");
-    case "reason": return text("原因");
-    case "result": return text("处置结果");
+    case "note": return textWithReplies(ctx, name, "备注", c);
+    case "reason": return textWithReplies(ctx, name, "原因", c);
+    case "result": return textWithReplies(ctx, name, "处置结果", c);
     case "department": {
       const list = await departments(ctx.session);
       const el = select(name, list.map((d) => ({ value: d.code, label: d.name })),

@@ -52,6 +52,10 @@ RULES: dict[tuple[str, str], Rule] = {
     # me too (附议): residents and grid workers follow nearby cases
     **_rules(frozenset({"resident", "grid_worker"}), None, "cases.Follow POST", "cases.Follows GET",
              "cases.FollowItem DELETE"),
+    # 常用语: staff pick them, a county's admin keeps them
+    **_rules(EXPORTERS, None, "catalog.ReplyTemplates GET"),
+    **_rules(ADMIN, None, "catalog.ReplyTemplates POST", "catalog.ReplyTemplateItem PATCH",
+             "catalog.ReplyTemplateItem DELETE"),
     # the list as a file: staff (the export refuses residents and sister apps)
     **_rules(EXPORTERS, None, "cases.CasesExport GET"),
     **_rules(ANY_ROLE, "cases:write", "cases.Cases POST", "cases.Attachments POST",

@@ -59,3 +59,19 @@ def build_attributes(raw: list[dict]) -> list[Attribute]:
     """Attribute documents from plain dicts (API bodies, seed data)."""
     return [Attribute(**{**a, "values": [AttributeValue(**v) for v in a.get("values", [])]})
             for a in raw]
+
+
+REPLY_FIELDS = ("result", "reason", "note")
+
+
+class ReplyTemplate(Document):
+    """A 常用语 (issue 19): a county's ready text for a transition's result, reason or note,
+    for one 大类/小类 (a category-code prefix) or, with none, for every category."""
+
+    county = StringField(required=True, regex=r"^\d{6}$")
+    category = StringField(default="", regex=r"^(\d{2}){0,2}$")  # "" every, "01" a 大类, "0102"
+    field = StringField(required=True, choices=REPLY_FIELDS)
+    text = StringField(required=True, max_length=200)
+    order = IntField(default=0)
+
+    meta = {"collection": "reply_templates", "indexes": [("county", "field", "category")]}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from server.catalog.models import DATATYPES, PRIORITIES
+from server.catalog.models import DATATYPES, PRIORITIES, REPLY_FIELDS
 from server.extensions.schema import Schema
 from workflows import sla_policy
 from workflows.calendar import UNITS
@@ -179,3 +179,35 @@ class ChoiceSchema(Schema):
     profile = fields.String(allow_none=True)
     effective = fields.String(allow_none=True, metadata={
         "description": "the profile cases here run on, after inheritance and the default"})
+
+
+class ReplyArgsSchema(Schema):
+    field = fields.String(required=True, validate=validate.OneOf(REPLY_FIELDS),
+                          metadata={"description": "result (处置结果), reason or note"})
+    category = fields.String(validate=validate.Regexp(r"^\d{2}(\d{2})?$"),
+                             metadata={"description": "the case's category: its 小类 and 大类 texts too"})
+    county = fields.String(validate=validate.Regexp(r"^\d{6}$"),
+                           metadata={"description": "platform admins: which county"})
+
+
+class ReplyFieldsSchema(Schema):
+    category = fields.String(validate=validate.Regexp(r"^(\d{2}){0,2}$"),
+                             metadata={"description": "a 大类 or 小类 code; empty: every category"})
+    field = fields.String(validate=validate.OneOf(REPLY_FIELDS))
+    text = fields.String(validate=validate.Length(1, 200))
+    order = fields.Integer(strict=True, validate=validate.Range(0, 10_000))
+
+
+class ReplyCreateSchema(ReplyFieldsSchema):
+    county = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    field = fields.String(required=True, validate=validate.OneOf(REPLY_FIELDS))
+    text = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class ReplySchema(Schema):
+    id = fields.String()
+    county = fields.String()
+    category = fields.String()
+    field = fields.String()
+    text = fields.String()
+    order = fields.Integer()

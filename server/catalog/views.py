@@ -3,12 +3,16 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from server.auth.principals import authenticate
-from server.catalog import service
+from server.catalog import replies, service
 from server.catalog.schemas import (
     CategoryCreateSchema,
     CategoryFieldsSchema,
     CategoryListArgsSchema,
     CategorySchema,
+    ReplyArgsSchema,
+    ReplyCreateSchema,
+    ReplyFieldsSchema,
+    ReplySchema,
 )
 from server.extensions.api import Blueprint
 
@@ -46,3 +50,37 @@ class CategoryItem(MethodView):
     def patch(self, data, code):
         """Change a category (admin)."""
         return service.update_category(principal=authenticate(), code=code, data=data)
+
+
+@blp.route("/reply-templates")
+class ReplyTemplates(MethodView):
+    @blp.secured(403, 422)
+    @blp.arguments(ReplyArgsSchema(), location="query")
+    @blp.response(200, ReplySchema(many=True))
+    def get(self, args):
+        """常用语 for a form's field: the county's own, the case's 小类 first, then 大类, then all."""
+        return replies.for_form(principal=authenticate(), field=args["field"],
+                                category=args.get("category"), county=args.get("county"))
+
+    @blp.secured(403)
+    @blp.arguments(ReplyCreateSchema())
+    @blp.response(201, ReplySchema)
+    def post(self, data):
+        """Add a 常用语 (a county's admin)."""
+        return replies.create(principal=authenticate(), data=data)
+
+
+@blp.route("/reply-templates/<objectid:template_id>")
+class ReplyTemplateItem(MethodView):
+    @blp.secured(403, 404)
+    @blp.arguments(ReplyFieldsSchema())
+    @blp.response(200, ReplySchema)
+    def patch(self, data, template_id):
+        """Change a 常用语 (its county's admin)."""
+        return replies.update(principal=authenticate(), template_id=template_id, data=data)
+
+    @blp.secured(403, 404)
+    @blp.response(204)
+    def delete(self, template_id):
+        """Remove a 常用语 (its county's admin)."""
+        replies.delete(principal=authenticate(), template_id=template_id)

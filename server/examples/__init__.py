@@ -120,6 +120,14 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "default_department": "371083-cgj", "keywords": ["洗车", "占道"]}),
     ("PATCH", "/api/v1/categories/{code}"): Example("platform", path={"code": "0504"},
                                                     body={"keywords": ["洗车", "占道", "污水"]}),
+    ("POST", "/api/v1/reply-templates"): Example("admin", body={
+        "county": "371083", "field": "result", "category": "0102",
+        "text": "暴露垃圾已清运，并对周边进行冲洗"}),
+    ("GET", "/api/v1/reply-templates"): read("handler", query={"field": "result", "category": "0102"}),
+    ("PATCH", "/api/v1/reply-templates/{template_id}"): Example("admin", path={
+        "template_id": {"resolve": "reply_template"}}, body={"order": 10}),
+    ("DELETE", "/api/v1/reply-templates/{template_id}"): Example("admin", path={
+        "template_id": {"resolve": "reply_template"}}),
     ("GET", "/api/v1/users"): read("admin", query={"role": "handler"}),
     ("GET", "/api/v1/users/{user_id}"): read("admin", path={"user_id": HANDLER}),
     ("POST", "/api/v1/users"): Example("admin", body={

@@ -71,8 +71,9 @@ def _answer(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 def _errors(*statuses: int) -> dict[str, Any]:
     meaning = {400: "a bad argument", 403: "a missing or insufficient api_key", 404: "not found",
                413: "too large", 429: "too many requests (Retry-After)", 503: "unavailable"}
-    return {str(s): _answer(_ref("Open311Errors"), f"GeoReport errors: {meaning[s]}")
-            for s in statuses}
+    return {**{str(s): _answer(_ref("Open311Errors"), f"GeoReport errors: {meaning[s]}")
+               for s in statuses},
+            "default": _answer(_ref("Open311Errors"), "GeoReport errors (any other status)")}
 
 
 def _get(summary: str, schema: dict[str, Any], *statuses: int, query: list | None = None) -> dict:

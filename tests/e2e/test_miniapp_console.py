@@ -233,3 +233,20 @@ def test_a_dissatisfied_evaluation_shows_as_a_callback_the_supervisor_closes(pho
     task.locator("button[data-outcome=explained]").click()
     supervisor.page.locator(".empty").filter(has_text="暂无待回访").wait_for()
     assert Callback.objects.get().outcome == "explained"
+
+
+def test_a_handler_picks_a_reply_template_for_the_result(phones):
+    from server.cases.models import Case
+    from server.catalog.models import ReplyTemplate
+
+    ReplyTemplate(county="371083", field="result", category="0102",
+                  text="暴露垃圾已清运，并对周边进行冲洗").save()
+    case = CaseFactory(in_progress=True)
+    handler = phones("handler", user="handler")
+    open_case(handler, case["id"])
+    handler.page.click("button[data-action=handle]")
+    handler.page.select_option("form.sheet select[name=result-reply]", "暴露垃圾已清运，并对周边进行冲洗")
+    handler.shot("29-handler-reply-template")
+    handler.page.click("button[data-confirm=handle]")
+    handler.page.locator(".toast").filter(has_text="成功").wait_for()
+    assert Case.objects.get(id=case["id"]).result == "暴露垃圾已清运，并对周边进行冲洗"

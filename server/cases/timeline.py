@@ -34,7 +34,7 @@ def _department(code: str | None) -> str:
     return department.name if department else "处置部门"
 
 
-def _text(entry: dict[str, Any]) -> str | None:
+def public_text(entry: dict[str, Any]) -> str | None:
     """One plain sentence for a public entry (`public_entry`), or None."""
     payload = entry.get("payload") or {}
     action = entry.get("action")
@@ -71,7 +71,7 @@ def timeline(*, principal: Principal, case_id: ObjectId) -> dict[str, Any]:
         if entry.get("action") in ("reopen", "verify_fail"):  # back to handling
             for key in ("handle", "close"):
                 done.pop(key, None)
-        text = _text(entry)
+        text = public_text(entry)
         if text and entry["note"] and entry["action"] != "evaluate":  # a note staff wrote for them
             text = f"{text}（{entry['note']}）"
         if text:

@@ -34,7 +34,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "status_notes": _ns, "service_name": _ns, "service_code": _s, "description": _ns,
         "agency_responsible": _ns, "service_notice": _ns, "requested_datetime": _ns,
         "updated_datetime": _ns, "expected_datetime": _ns, "address": _ns, "address_id": _ns,
-        "zipcode": _ns, "lat": {"type": "number"}, "long": {"type": "number"}, "media_url": _ns}},
+        "zipcode": _ns, "lat": {"type": "number"}, "long": {"type": "number"}, "media_url": _ns,
+        "notes": {"type": "array", "description": "extensions=true: the public steps",
+                  "items": {"type": "object", "properties": {
+                      "datetime": _s, "status": _s, "description": _s}}}}},
+    "Open311Update": {"type": "object", "properties": {
+        "update_id": _s, "service_request_id": _s, "status": {"type": "string", "enum": ["open", "closed"]},
+        "updated_datetime": _s, "description": _s, "media_url": _ns}},
     "Open311Created": {"type": "object", "properties": {
         "service_request_id": _s, "token": _s, "service_notice": _s, "account_id": _ns}},
     "Open311Discovery": {"type": "object", "properties": {
@@ -50,7 +56,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "description": {"type": "string", "example": "胜利街菜市场东门口堆放生活垃圾"},
         "media_url": _s, "first_name": _s, "last_name": _s, "phone": _s, "email": _s,
         "attribute[CODE]": {"type": "string", "description": "an answer to the service's "
-                                                              "attribute CODE"}},
+                                                              "attribute CODE"},
+        "media": {"type": "string", "format": "binary",
+                  "description": "multipart: a photo (JPEG/PNG/WebP), EXIF stripped"}},
         "additionalProperties": True},
 }
 
@@ -104,7 +112,8 @@ PATHS: dict[str, dict[str, Any]] = {
                    _query("service_code", "comma-separated", "0102"),
                    _query("status", "open, closed or both (comma-separated)", "open"),
                    _query("start_date", "W3C datetime"), _query("end_date", "W3C datetime"),
-                   _query("page", "from 1"), _query("page_size", "at most 100")]),
+                   _query("page", "from 1"), _query("page_size", "at most 100"),
+                   _query("extensions", "true: each request with its public steps (notes)")]),
         "post": {"tags": [TAG], "summary": "File a service request as a sister app (cases:write)",
                  "security": [], "parameters": [FORMAT],
                  "requestBody": {"required": True, "content": {
@@ -114,6 +123,11 @@ PATHS: dict[str, dict[str, Any]] = {
                  "responses": {"201": _answer({"type": "array", "items": _ref("Open311Created")},
                                               "Created"),
                                **_errors(400, 403, 404, 413, 429)}}},
+    "/open311/v2/servicerequestupdates.{format}": _get(
+        "Updates to requests since a time (FixMyStreet's extension)",
+        {"type": "array", "items": _ref("Open311Update")}, 400, 403, 404, query=[
+            API_KEY, {**_query("start_date", "W3C datetime (required)"), "required": True},
+            _query("end_date", "W3C datetime; at most 31 days after start_date")]),
     "/open311/v2/requests/{service_request_id}.{format}": {"get": {
         "tags": [TAG], "summary": "One service request by its code", "security": [],
         "parameters": [{"name": "service_request_id", "in": "path", "required": True,

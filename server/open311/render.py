@@ -11,6 +11,7 @@ from flask import Response
 
 # XML: the element of each item of a list, by the list's element name (GeoReport v2 §formats)
 ITEM = {"services": "service", "service_requests": "request", "attributes": "attribute",
+        "service_request_updates": "request_update", "notes": "note",
         "values": "value", "endpoints": "endpoint", "formats": "format", "errors": "error"}
 
 

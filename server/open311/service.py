@@ -27,17 +27,19 @@ from werkzeug.datastructures import MultiDict
 
 from server.auth import clients
 from server.auth.principals import Principal
+from server.cases import photos
 from server.cases import service as cases
 from server.cases.models import Case
 from server.cases.scope import scope_filter
+from server.cases.timeline import public_text
 from server.catalog.models import Category
 from server.errors import GridhubError
 from server.extensions.schema import within_bounds
 from server.grids import gazetteer
 from server.grids import service as grids
 from server.organisation.models import Department
-from server.timeutil import SHANGHAI, now_utc
-from workflows.case_table import FINAL_STATES
+from server.timeutil import SHANGHAI, aware, now_utc
+from workflows.case_table import ACTIONS, FINAL_STATES
 from workflows.visibility import public_entry
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -59,7 +61,7 @@ class Open311Error(Exception):
         self.status, self.description, self.headers = status, description, headers or {}
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso_time(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(SHANGHAI).isoformat()
@@ -170,7 +172,9 @@ def _where(form: MultiDict) -> tuple[dict[str, Any], str | None]:
     return {"lng": placed[0], "lat": placed[1], "coord_system": "wgs84"}, address
 
 
-def post_request(form: MultiDict) -> list[dict[str, Any]]:
+def post_request(form: MultiDict, media: Any = None) -> list[dict[str, Any]]:
+    """File a request as a sister app; `media`: an uploaded photo (multipart), stored like any
+    photo (EXIF and GPS stripped) and attached to the case."""
     principal = _poster(form.get("api_key"))
     request.environ["gridhub.principal"] = principal  # the audit trail names the sister app
     category = _category(form.get("service_code") or "")
@@ -186,7 +190,9 @@ def post_request(form: MultiDict) -> list[dict[str, Any]]:
     _text(form, "email", 254)
     description = _text(form, "description", 4000) or category.name
     data = {"category": category.code, "description": description, "location": location,
-            "address": address, "attachments": [], "attributes": _attributes(form, category),
+            "address": address, "attributes": _attributes(form, category),
+            "attachments": [str(photos.upload(principal=principal, data=media.read()).id)]
+            if media is not None and media.filename else [],
             "media_url": media_url, "location_source": "gps" if form.get("lat") else "address",
             "contact_name": name or None,
             "contact_phone": phone_match.group(2) if phone_match else None}
@@ -196,7 +202,7 @@ def post_request(form: MultiDict) -> list[dict[str, Any]]:
 
 
 # --- reading requests ------------------------------------------------------------------------
-def _moment(value: str, name: str) -> datetime:
+def w3c_moment(value: str, name: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace(" ", "+"))
     except ValueError:
@@ -219,7 +225,7 @@ def _positive(args: MultiDict, name: str, default: int, limit: int | None = None
     return min(int(raw), limit) if limit else int(raw)
 
 
-def _reader(args: MultiDict) -> Principal | None:
+def reader_of(args: MultiDict) -> Principal | None:
     """The sister app reading (its `api_key` must hold `cases:read`), or None: anonymous."""
     if not args.get("api_key"):
         return None
@@ -231,7 +237,7 @@ def _reader(args: MultiDict) -> Principal | None:
     return clients.principal_of(client)
 
 
-def _readable(reader: Principal | None) -> Q:
+def readable_for(reader: Principal | None) -> Q:
     """The cases a reader may read: a sister app's read scope, or the public view."""
     if reader is not None:
         return scope_filter(reader)
@@ -244,15 +250,15 @@ def _readable(reader: Principal | None) -> Q:
 
 
 def find_requests(args: MultiDict) -> list[dict[str, Any]]:
-    reader = _reader(args)
-    readable = _readable(reader)
+    reader = reader_of(args)
+    readable = readable_for(reader)
     ids = [i.strip() for i in (args.get("service_request_id") or "").split(",") if i.strip()]
     if ids:  # "overrides all other arguments"
         if len(ids) > MAX_PAGE_SIZE:
             raise Open311Error(400, f"一次最多查询 {MAX_PAGE_SIZE} 个 service_request_id")
         wanted = [i for i in ids if CASE_CODE.match(i)]
         found = {c.code: c for c in _cases(Q(code__in=wanted) & readable)} if wanted else {}
-        return [_request(found[i], reader) for i in ids if i in found]
+        return [_request(found[i], reader, extensions=_extended(args)) for i in ids if i in found]
     query = readable & (Q(merged_into=None) | Q(merged_into__exists=False))
     codes = [c.strip() for c in (args.get("service_code") or "").split(",") if c.strip()]
     if codes:
@@ -264,8 +270,8 @@ def find_requests(args: MultiDict) -> list[dict[str, Any]]:
         query &= Q(status__nin=sorted(FINAL))
     elif statuses == {"closed"}:
         query &= Q(status__in=sorted(FINAL))
-    start = _moment(args["start_date"], "start_date") if args.get("start_date") else None
-    end = _moment(args["end_date"], "end_date") if args.get("end_date") else None
+    start = w3c_moment(args["start_date"], "start_date") if args.get("start_date") else None
+    end = w3c_moment(args["end_date"], "end_date") if args.get("end_date") else None
     if start and end and (end < start or end - start > MAX_SPAN):
         raise Open311Error(400, "start_date 与 end_date 须先后有序且相隔不超过 90 天")
     try:
@@ -276,7 +282,12 @@ def find_requests(args: MultiDict) -> list[dict[str, Any]]:
     query &= Q(created_at__gte=start, created_at__lte=end)
     page = _positive(args, "page", 1)
     size = _positive(args, "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
-    return [_request(case, reader) for case in _cases(query).skip((page - 1) * size).limit(size)]
+    return [_request(case, reader, extensions=_extended(args))
+            for case in _cases(query).skip((page - 1) * size).limit(size)]
+
+
+def _extended(args: MultiDict) -> bool:
+    return (args.get("extensions") or "").lower() == "true"
 
 
 def _cases(query: Q):
@@ -286,17 +297,17 @@ def _cases(query: Q):
 
 
 def get_request(request_id: str, args: MultiDict) -> list[dict[str, Any]]:
-    reader = _reader(args)
-    case = (_cases(Q(code=request_id) & _readable(reader)).first()
+    reader = reader_of(args)
+    case = (_cases(Q(code=request_id) & readable_for(reader)).first()
             if CASE_CODE.match(request_id) else None)
     if case is None:
         raise Open311Error(404, f"service_request_id {request_id!r} 不存在")
-    return [_request(case, reader)]
+    return [_request(case, reader, extensions=_extended(args))]
 
 
 def token(token_id: str, args: MultiDict) -> list[dict[str, Any]]:
     """A token is the submitter's: only the sister app that posted the request may look it up."""
-    reader = _reader(args)
+    reader = reader_of(args)
     if reader is None:
         raise Open311Error(403, "查询 token 须提供提交该请求的接入应用的 api_key")
     case = (Case.objects(Q(id=token_id) & scope_filter(reader)).only("code").first()
@@ -318,7 +329,33 @@ def _status_notes(case: Case) -> str | None:
     return None
 
 
-def _request(case: Case, reader: Principal | None) -> dict[str, Any]:
+NOTE_LABELS = {"report": "已提交"}
+
+
+def notes(case: Case, *, anonymous: bool) -> list[dict[str, Any]]:
+    """The case's public steps, oldest first: [{update_id, at, status, description}]."""
+    found = []
+    for entry in case.history or ():
+        public = public_entry(entry)
+        if public is None:
+            continue
+        action = public["action"]
+        spec = ACTIONS.get(action)
+        text = (spec.label if spec else NOTE_LABELS.get(action, action)) if anonymous else public_text(public)
+        if text is None:
+            continue
+        found.append({"update_id": f"{case.code}-{public['seq']}", "at": aware(public["at"]),
+                      "status": "closed" if public["to"] in FINAL else "open", "description": text})
+    return found
+
+
+def request_notes(case: Case, *, anonymous: bool) -> list[dict[str, Any]]:
+    """`extensions=true`: a request's notes, [{datetime, status, description}]."""
+    return [{"datetime": iso_time(n["at"]), "status": n["status"], "description": n["description"]}
+            for n in notes(case, anonymous=anonymous)]
+
+
+def _request(case: Case, reader: Principal | None, *, extensions: bool = False) -> dict[str, Any]:
     category = Category.objects(code=case.category).only("name").first()
     department = Department.objects(code=case.department).only("name").first() if case.department else None
     lng, lat = case.location["coordinates"] if isinstance(case.location, dict) else case.location
@@ -332,9 +369,9 @@ def _request(case: Case, reader: Principal | None) -> dict[str, Any]:
         "description": case.description,
         "agency_responsible": department.name if department else None,
         "service_notice": None,
-        "requested_datetime": _iso(case.created_at),
-        "updated_datetime": _iso(case.updated_at),
-        "expected_datetime": _iso(handle.get("deadline")),
+        "requested_datetime": iso_time(case.created_at),
+        "updated_datetime": iso_time(case.updated_at),
+        "expected_datetime": iso_time(handle.get("deadline")),
         "address": case.address,
         "address_id": None,
         "zipcode": None,
@@ -345,6 +382,8 @@ def _request(case: Case, reader: Principal | None) -> dict[str, Any]:
     if reader is None:  # the public view: what a passer-by could tell, nothing a resident wrote
         request.update(description=None, address=grids.place_name(case.region_path), media_url=None,
                        lat=round(lat, COARSE_DIGITS), long=round(lng, COARSE_DIGITS))
+    if extensions:  # Open311's extensions: the request's public steps
+        request["notes"] = request_notes(case, anonymous=reader is None)
     return request
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from server.errors import GridhubError
-from server.open311 import service
+from server.open311 import service, updates
 from server.open311.render import answer, errors
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -53,7 +53,7 @@ def post_request(fmt: str):
     def create():
         if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
             raise service.Open311Error(400, "请求体须为 application/x-www-form-urlencoded")
-        return service.post_request(request.form)
+        return service.post_request(request.form, media=request.files.get("media"))
     response = _respond(fmt, "service_requests", create)
     if response.status_code == 200:
         response.status_code = 201
@@ -63,6 +63,12 @@ def post_request(fmt: str):
 # Any body type reaches the view, which answers a wrong one in GeoReport's own error format.
 post_request.body_types = ("application/x-www-form-urlencoded", "multipart/form-data",
                            "application/json", "text/xml", "application/xml", "text/plain")
+
+
+@bp.get("/servicerequestupdates.<fmt>")
+def request_updates(fmt: str):
+    """FixMyStreet's extension: updates to requests since a time."""
+    return _respond(fmt, "service_request_updates", lambda: updates.request_updates(request.args))
 
 
 @bp.get("/requests/<request_id>.<fmt>")

@@ -45,6 +45,7 @@ OPEN_STATES = frozenset(State) - FINAL_STATES
 # catalogue, sister apps) and is bound to no node.
 ROLES = ("grid_worker", "resident", "dispatcher", "handler", "supervisor", "admin", "platform_admin")
 STAFF_ROLES = frozenset(ROLES) - {"resident"}
+MACHINE_REPORTER = "machine_reporter"  # the role the service acts in for a client's auto-accept
 NOTE_VISIBILITIES = ("internal", "public")
 PRIORITIES = ("normal", "urgent")
 RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
@@ -107,7 +108,11 @@ _SUSPENDERS = _permits("supervisor", "dispatcher")
 ACTIONS: Mapping[str, ActionSpec] = {
     spec.name: spec
     for spec in (
-        ActionSpec("accept", "受理立案", frozenset({State.REPORTED}), State.ACCEPTED, _DISPATCHER,
+        # `machine_reporter`: never a token's role — the case service acts as it when a sister
+        # app's confident detection is filed into 受理 under its client's `auto_accept` rule
+        # (the app itself, role `client`, may not accept).
+        ActionSpec("accept", "受理立案", frozenset({State.REPORTED}), State.ACCEPTED,
+                   (*_DISPATCHER, Permit(MACHINE_REPORTER, Relation.REPORTER)),
                    optional=("category", "priority")),
         ActionSpec("reject", "不予受理", frozenset({State.REPORTED}), State.REJECTED, _DISPATCHER,
                    required=("reason",), public_fields=("reason",)),

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from server.auth import clients
 from server.auth.models import SCOPES
@@ -22,6 +22,20 @@ class ClientBodySchema(Schema):
                                validate=validate.Length(0, 20))
 
 
+class DetectionRulesSchema(Schema):
+    min_confidence = fields.Float(validate=validate.Range(0, 1), load_default=0.0,
+                                  metadata={"description": "below it a detection is not filed"})
+    auto_accept = fields.Float(validate=validate.Range(0, 1), allow_none=True, load_default=None,
+                               metadata={"description": "from it a case is filed as 受理 (accepted)"})
+    window_minutes = fields.Integer(strict=True, validate=validate.Range(1, 24 * 60), load_default=30)
+    radius_m = fields.Integer(strict=True, validate=validate.Range(1, 2000), load_default=50)
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("auto_accept") is not None and data["auto_accept"] < data["min_confidence"]:
+            raise ValidationError("auto_accept 不能低于 min_confidence", "auto_accept")
+
+
 class ClientPatchSchema(Schema):
     name = fields.String(validate=validate.Length(1, 100))
     scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)),
@@ -30,6 +44,8 @@ class ClientPatchSchema(Schema):
     webhook_urls = fields.List(fields.Url(schemes={"http", "https"}, require_tld=False),
                                validate=validate.Length(0, 20))
     active = fields.Boolean(metadata={"description": "false: its tokens are refused from now on"})
+    detection = fields.Nested(DetectionRulesSchema, metadata={
+        "description": "a machine reporter's rules (video AI, IoT sensors)"})
 
 
 class ClientSchema(Schema):
@@ -38,6 +54,7 @@ class ClientSchema(Schema):
     scopes = fields.List(fields.String())
     public_jwk = fields.Dict()
     webhook_urls = fields.List(fields.String())
+    detection = fields.Dict()
     active = fields.Boolean()
     auth_method = fields.Method("_auth_method")
     created_at = LocalDateTime()

@@ -122,6 +122,10 @@ class Client(Document):
     # Open311's api_key (GeoReport v2 clients send it in the form): SHA-256 of a high-entropy
     # key shown once; looked up by its hash.
     api_key_hash = StringField()
+    # A machine reporter's rules (video AI, IoT): min_confidence to file at all, auto_accept
+    # (file into 受理 as its own action) from this confidence, and the window (minutes) and
+    # radius (m) in which a device's same detection is a sighting of its open case.
+    detection = DictField()
     active = BooleanField(default=True)
     created_by = StringField()
     created_at = DateTimeField(required=True, default=now_utc)

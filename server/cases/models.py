@@ -96,6 +96,9 @@ class Case(Document):
     scope = ListField(StringField())
     # Me too (附议): who follows the case (principal keys; never shown), how many, and whether
     # their number has already raised its priority once.
+    # A machine reporter's detection (video AI, IoT): device, confidence, detected_at, and the
+    # sightings the device's repeated detections added (count, last_seen, last_snapshot).
+    machine = DictField(default=None)
     followers = ListField(StringField())
     follower_count = IntField(default=0)
     support_raised = BooleanField(default=False)
@@ -115,6 +118,7 @@ class Case(Document):
             "assignee",
             "reporter",
             {"fields": ["followers"], "sparse": True},
+            {"fields": ["machine.device", "status"], "sparse": True},
             {"fields": ["contact_phone_digest"], "sparse": True},
             "-created_at",
             {"fields": ["next_sla_check_at"], "sparse": True},

@@ -30,6 +30,11 @@ class LocationSchema(Schema):
 
 class CaseCreateSchema(Schema):
     category = _text(required=True, validate=validate.Length(1, 12))
+    device = _text(validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$"), metadata={
+        "description": "machine reporters (sister apps): the camera or sensor that detected it"})
+    confidence = fields.Float(validate=validate.Range(0, 1), metadata={
+        "description": "machine reporters: the detection's confidence, 0–1"})
+    detected_at = LocalDateTime(metadata={"description": "machine reporters: when it was detected"})
     description = _text(required=True, validate=validate.Length(1, 4000))
     location = fields.Nested(LocationSchema, required=True)
     address = _text(validate=validate.Length(0, 200))
@@ -207,6 +212,9 @@ class CaseSchema(Schema):
     evaluation = fields.Dict(allow_none=True)
     follower_count = fields.Integer(attribute="followers_view", allow_none=True, metadata={
         "description": "how many follow the case (附议); staff only (null for others), never who"})
+    machine = fields.Dict(allow_none=True, metadata={
+        "description": "a machine reporter's detection: device, confidence, detected_at, "
+                       "sightings (how many detections this case stands for), last_seen"})
     rework_count = fields.Integer()
     return_count = fields.Integer()
     accepted_at = LocalDateTime(allow_none=True)

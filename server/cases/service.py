@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from server import pii
 from server.auth.models import User
 from server.auth.principals import Principal
-from server.cases import attachments, callbacks, duplicates, events, history, timers
+from server.cases import attachments, callbacks, detections, duplicates, events, history, timers
 from server.cases.models import Case, Counter
 from server.cases.presenting import CaseView, present
 from server.cases.reading import get
@@ -37,6 +37,7 @@ from server.grids.coords import to_wgs84
 from server.organisation import service as organisation
 from server.timeutil import SHANGHAI, now_utc
 from workflows import case_machine as machine
+from workflows.case_table import MACHINE_REPORTER
 
 
 def next_code(*, region6: str, now: datetime) -> str:
@@ -121,9 +122,16 @@ def report(*, principal: Principal, data: dict[str, Any], idempotency_key: str |
         raise Unprocessable("该位置不在任何网格内", reason="outside_grids")
     attachment_ids = attachments.check_attachable(ids=data["attachments"], owner=principal.key,
                                                   case_id=None)
+    now = now_utc()
+    detection = detections.check(principal, data, now)  # a machine reporter's detection
+    snapshot = str(attachment_ids[0]) if detection and attachment_ids else None
+    if detection and (seen := detections.sighting(detection, principal=principal,
+                                                  category=data["category"], lng=lng, lat=lat,
+                                                  snapshot=snapshot)):
+        attachments.attach(ids=attachment_ids, case_id=seen.id)  # staff may open the snapshot
+        return present(seen, principal), False
     worker, department = grids.route(located, domain=category.domain,
                                      default_department=category.default_department)
-    now = now_utc()
     nearby = duplicates.find(category=category, lng=lng, lat=lat, now=now)
     case = Case(
         id=case_id,
@@ -143,6 +151,7 @@ def report(*, principal: Principal, data: dict[str, Any], idempotency_key: str |
         contact_name=data.get("contact_name"), media_url=data.get("media_url"),
         location_source=data.get("location_source", "gps"),
         attachments=[str(i) for i in attachment_ids],
+        machine=detection.doc(snapshot) if detection else None,
         history=[machine.report_entry(principal.actor(), now=now)],
         publish_pending_since=now,  # the report is an event too (webhook subscribers)
         idempotency_key=key, idempotency_hash=body_hash if key else None,
@@ -159,6 +168,10 @@ def report(*, principal: Principal, data: dict[str, Any], idempotency_key: str |
         raise
     attachments.attach(ids=attachment_ids, case_id=case.id)
     events.publish(case.id, [1])
+    if detection and detection.auto_accept:  # confident enough: 受理 as the client's own action
+        acting = machine.Actor(key=principal.key, roles=frozenset({MACHINE_REPORTER}),
+                               name=principal.name)
+        case = _transition(case, "accept", acting, {}, now=now, principal=principal)
     return present(case, principal, now=now), True
 
 

@@ -20,6 +20,7 @@ SMOKE = {
     "locate.py": ["--grids", "100", "--lookups", "200", "--brute-lookups", "10"],
     "sla.py": ["--deadlines", "200", "--baseline", "5", "--cases", "200"],
     "fanout.py": ["--pushes", "20", "--alerts", "2", "--rtt-pushes", "10"],
+    "detections.py": ["--minutes", "0.1", "--rate", "300", "--devices", "3"],
     "load.py": ["--rates", "4", "--seconds", "1", "--workers", "2", "--threads", "2",
                 "--clients", "4"],
 }

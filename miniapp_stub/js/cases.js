@@ -80,12 +80,26 @@ export async function countCases(session, query) {
   return (await session.page("/cases", { page_size: 1, ...query })).total;
 }
 
-/** A list of cases from GET /cases with `query`. */
-export async function caseList(ctx, { title, query, none }) {
+/** Download the list as an XLSX file (GET /cases/export with the list's filters). */
+function exportButton(ctx, query) {
+  return h("button.small.export", { type: "button", onclick: (event) => busy(event.currentTarget, async () => {
+    const { data, headers } = await ctx.session.request("GET", "/cases/export",
+      { query: { ...query, format: "xlsx" }, blob: true });
+    const name = /filename=([^;]+)/.exec(headers.get("Content-Disposition") || "")?.[1] || "cases.xlsx";
+    const link = h("a", { href: URL.createObjectURL(data), download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }) }, "导出 Excel");
+}
+
+/** A list of cases from GET /cases with `query`; `exportable` offers it as a file. */
+export async function caseList(ctx, { title, query, none, exportable = false }) {
   const [{ items, total }, categoryMap] = await Promise.all([
     ctx.session.page("/cases", { page_size: 50, ...query }), categories(ctx.session)]);
   mount(ctx.view, h("div.card",
-    h("h2", title, h("span.muted", `（${total}）`)),
+    h("div.row", h("h2.grow", title, h("span.muted", `（${total}）`)),
+      exportable && total ? exportButton(ctx, query) : null),
     items.length ? h("div.list", items.map((c) => caseItem(c, categoryMap))) : empty(none)));
   return { items, total };
 }

@@ -250,3 +250,26 @@ def test_a_handler_picks_a_reply_template_for_the_result(phones):
     handler.page.click("button[data-confirm=handle]")
     handler.page.locator(".toast").filter(has_text="成功").wait_for()
     assert Case.objects.get(id=case["id"]).result == "暴露垃圾已清运，并对周边进行冲洗"
+
+
+def test_a_resident_turns_on_sms_for_urgent_updates_on_the_my_requests_page(phones):
+    from server.auth.models import User
+
+    resident = phones("resident#mine")
+    resident.page.locator(".preferences input[name=sms]").check()
+    resident.page.locator(".toast").filter(has_text="已开启").wait_for()
+    resident.shot("30-resident-preferences")
+    assert "sms" in User.objects.get(username="resident").case_update_channels
+
+
+def test_the_dispatcher_exports_the_case_list_as_an_excel_file(phones, tmp_path):
+    from openpyxl import load_workbook
+
+    case = CaseFactory()
+    dispatcher = phones("dispatcher#all", user="dispatcher")
+    with dispatcher.page.expect_download() as download:
+        dispatcher.page.click("button.export")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    sheet = load_workbook(path).active
+    assert path.suffix == ".xlsx" and sheet.cell(row=2, column=1).value == case["code"]

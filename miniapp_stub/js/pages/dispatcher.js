@@ -17,7 +17,7 @@ start({
       ctx.badge("", total);
     },
     accepted: (ctx) => caseList(ctx, { title: "待派遣", query: { status: "accepted" }, none: "暂无待派遣的案件" }),
-    all: (ctx) => caseList(ctx, { title: "全部案件", query: {}, none: "暂无案件" }),
+    all: (ctx) => caseList(ctx, { title: "全部案件", query: {}, none: "暂无案件", exportable: true }),
     case: (ctx, id) => caseDetail(ctx, id, { back: "" }),
   },
 });

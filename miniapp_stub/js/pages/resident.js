@@ -68,11 +68,34 @@ async function hall(ctx) {
   await load();
 }
 
+const CHANNELS = [["inbox", "站内消息"], ["push", "手机推送"], ["sms", "短信（仅紧急事项）"]];
+
+/** How I am told about my requests (/me/preferences): one switch per channel. */
+function preferencesCard(ctx, preferences) {
+  const boxes = CHANNELS.map(([channel, label]) => {
+    const box = h("input", { type: "checkbox", name: channel, checked: preferences.case_updates[channel] });
+    box.addEventListener("change", async () => {
+      try {
+        await ctx.session.request("PUT", "/me/preferences",
+          { json: { case_updates: { [channel]: box.checked } } });
+        toast(box.checked ? `已开启${label}` : `已关闭${label}`);
+      } catch (error) {
+        box.checked = !box.checked;
+        toast(error.message);
+      }
+    });
+    return h("label.switch", box, label);
+  });
+  return h("div.card.preferences", h("h3", "办理进展通知"), h("div.muted", "受理、派遣、办结等每一步如何通知您"), boxes);
+}
+
 async function mine(ctx) {
-  const [{ items }, categoryMap] = await Promise.all([
-    ctx.session.page("/cases", { mine: true, page_size: 50 }), categories(ctx.session)]);
+  const [{ items }, categoryMap, preferences] = await Promise.all([
+    ctx.session.page("/cases", { mine: true, page_size: 50 }), categories(ctx.session),
+    ctx.session.get("/me/preferences")]);
   mount(ctx.view, h("div.card", h("h2", "我的诉求"),
-    items.length ? h("div.list", items.map((c) => caseItem(c, categoryMap))) : empty("您还没有提交过诉求")));
+    items.length ? h("div.list", items.map((c) => caseItem(c, categoryMap))) : empty("您还没有提交过诉求")),
+  preferencesCard(ctx, preferences));
 }
 
 function evaluation(ctx, c, reload) {

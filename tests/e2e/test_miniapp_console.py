@@ -93,6 +93,7 @@ def test_before_and_after_photos_open_full_size_side_by_side_and_swipe(phones):
     compare = worker.page.locator(".photo-compare")
     assert compare.locator(".photo-group[data-stage=before]").inner_text().startswith("上报照片")
     assert compare.locator(".photo-group[data-stage=after]").inner_text().startswith("处置照片")
+    worker.page.locator(".case-map[data-drawn]").wait_for()  # the screenshot shows the map
     worker.shot("23-worker-verify-before-after")
     worker.page.click(f"button.thumb[data-photo='{before}']")
     viewer = worker.page.locator(".viewer")
@@ -117,6 +118,7 @@ def test_the_resident_sees_their_photo_and_the_handlers_after_photo(phones):
     resident = phones(f"resident#case/{case['id']}")
     resident.page.locator(".photo-compare .photo-group[data-stage=after] img[src]").wait_for()
     assert resident.page.locator(".photo-compare img[src]").count() == 2
+    resident.page.locator(".case-map[data-drawn]").wait_for()
     resident.shot("25-resident-photos")
 
 

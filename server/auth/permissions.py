@@ -21,7 +21,7 @@ ADMINS = ("admin", "platform_admin")
 ADMIN = frozenset(ADMINS)
 PLATFORM = frozenset({"platform_admin"})  # what every county shares: catalogue, sister apps
 OVERSIGHT = frozenset({"supervisor", "dispatcher", *ADMINS})
-EXPORTERS = frozenset({*OVERSIGHT, "handler", "grid_worker"})
+STAFF = frozenset({*OVERSIGHT, "handler", "grid_worker"})
 
 
 @dataclass(frozen=True)
@@ -53,19 +53,22 @@ RULES: dict[tuple[str, str], Rule] = {
     **_rules(frozenset({"resident", "grid_worker"}), None, "cases.Follow POST", "cases.Follows GET",
              "cases.FollowItem DELETE"),
     # 常用语: staff pick them, a county's admin keeps them
-    **_rules(EXPORTERS, None, "catalog.ReplyTemplates GET"),
+    **_rules(STAFF, None, "catalog.ReplyTemplates GET"),
     **_rules(ADMIN, None, "catalog.ReplyTemplates POST", "catalog.ReplyTemplateItem PATCH",
              "catalog.ReplyTemplateItem DELETE"),
     # the list as a file: staff (the export refuses residents and sister apps)
-    **_rules(EXPORTERS, None, "cases.CasesExport GET"),
+    **_rules(STAFF, None, "cases.CasesExport GET"),
     **_rules(ANY_ROLE, "cases:write", "cases.Cases POST", "cases.Attachments POST",
              "cases.CaseAttachments POST"),
     **_rules(ANY_ROLE, "cases:transition", "cases.Transitions POST"),
     # reference data a reporter needs
     **_rules(ANY_ROLE, "cases:read", "grids.Locate GET"),
-    **_rules(ANY_ROLE, None, "grids.Regions GET", "grids.RegionItem GET", "grids.Grids GET",
-             "organisation.Departments GET", "organisation.DepartmentItem GET",
-             "calendars.Calendar GET", "sla_profiles.Profiles GET", "sla_profiles.ProfileItem GET"),
+    **_rules(ANY_ROLE, None, "grids.Grids GET", "calendars.Calendar GET", "sla_profiles.Profiles GET",
+             "sla_profiles.ProfileItem GET"),
+    # the organisation's nodes name their staff (user ids in `staff`, `layers`, duty officials):
+    # staff only
+    **_rules(STAFF, None, "grids.Regions GET", "grids.RegionItem GET",
+             "organisation.Departments GET", "organisation.DepartmentItem GET"),
     **_rules(PLATFORM, None, "catalog.Categories POST", "catalog.CategoryItem PATCH",
              "sla_profiles.Profiles POST", "sla_profiles.ProfileItem PUT",
              "sla_profiles.ProfileItem DELETE"),

@@ -8,7 +8,7 @@ import itertools
 from datetime import datetime
 from typing import IO, Any
 
-from server.auth.permissions import EXPORTERS, require_roles
+from server.auth.permissions import STAFF, require_roles
 from server.auth.principals import Principal
 from server.cases import reading
 from server.cases.models import Case
@@ -52,7 +52,7 @@ def export_cases(*, principal: Principal, filters: dict[str, Any],
                  fmt: str) -> tuple[IO[bytes], str, str]:
     """(file, mimetype, filename): the visible cases matching `filters`, newest first, read
     from the database in batches into a spooled file the answer streams."""
-    require_roles(principal, *EXPORTERS)
+    require_roles(principal, *STAFF)
     queryset = reading.list_cases(principal=principal, filters=filters).queryset
     total = queryset.count()
     if total > MAX_ROWS:

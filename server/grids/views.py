@@ -34,7 +34,7 @@ class Locate(MethodView):
 
 @blp.route("/regions")
 class Regions(MethodView):
-    @blp.secured()
+    @blp.secured(403)
     @blp.arguments(RegionListArgsSchema(), location="query")
     @blp.response(200, RegionSchema(many=True))
     @blp.paginate(Page, page_size=50, max_page_size=100)
@@ -52,7 +52,7 @@ class Regions(MethodView):
 
 @blp.route("/regions/<code>")
 class RegionItem(MethodView):
-    @blp.secured(404)
+    @blp.secured(403, 404)
     @blp.response(200, RegionSchema)
     def get(self, code):
         """Read one region node."""

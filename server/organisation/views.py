@@ -55,7 +55,7 @@ class UserItem(MethodView):
 
 @blp.route("/departments")
 class Departments(MethodView):
-    @blp.secured()
+    @blp.secured(403)
     @blp.arguments(DepartmentListArgsSchema(), location="query")
     @blp.response(200, DepartmentSchema(many=True))
     def get(self, args):
@@ -72,7 +72,7 @@ class Departments(MethodView):
 
 @blp.route("/departments/<code>")
 class DepartmentItem(MethodView):
-    @blp.secured(404)
+    @blp.secured(403, 404)
     @blp.response(200, DepartmentSchema)
     def get(self, code):
         """Read one department."""

@@ -77,3 +77,11 @@ def test_whoever_a_rule_leaves_out_gets_403_and_nobody_gets_a_5xx(app, callers):
             if response.status_code >= 500 or (not allowed and response.status_code != 403):
                 wrong.append((name, method, path, why, response.status_code))
     assert wrong == []
+
+
+def test_residents_do_not_read_the_organisations_nodes_which_name_their_staff(demo, as_user):
+    resident = as_user("resident")
+    for path in ("/api/v1/regions", "/api/v1/regions/371083001001001", "/api/v1/departments",
+                 "/api/v1/departments/371083-cgj"):
+        assert resident.get(path).status_code == 403, path
+    assert resident.get("/api/v1/grids", query_string={"region": "371083001001"}).status_code == 200

@@ -15,8 +15,8 @@ CALLBACKS = "/api/v1/supervision/callbacks"
 
 
 def dissatisfied(comment="问题没有解决，垃圾又堆起来了", moment=FRIDAY_AFTERNOON):
-    case = CaseFactory(reporter="resident", closed=True)
-    with time_machine.travel(moment, tick=False):
+    with time_machine.travel(moment, tick=False):  # closed and rated on a known Friday
+        case = CaseFactory(reporter="resident", closed=True)
         service.apply_transition(principal=principal_of("resident"), case_id=case["id"],
                                  action="evaluate", payload={"rating": "dissatisfied", "note": comment})
     return case

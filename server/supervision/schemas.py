@@ -99,22 +99,19 @@ GROUPS = ("grid", "town", "department", "category", "day")
 _DAYS = validate.Range(date(2000, 1, 1), date(2099, 12, 31), error="日期须在 2000 至 2099 年之间")
 
 
-class StatsArgsSchema(Schema):
+class PeriodArgsSchema(Schema):
+    """A period of the indicators and the hot spots, narrowed by region and category."""
+
     from_ = fields.Date(data_key="from", validate=_DAYS,
                         metadata={"description": "first day (Asia/Shanghai)"})
     to = fields.Date(validate=_DAYS, metadata={"description": "last day, inclusive"})
     region = _text(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"))
+    category = _text(validate=validate.Length(1, 12))
+
+
+class StatsArgsSchema(PeriodArgsSchema):
     department = _text(validate=validate.Length(1, 42))
-    category = _text(validate=validate.Length(1, 12))
     group_by = _text(validate=validate.OneOf(GROUPS))
-
-
-class HotspotArgsSchema(Schema):
-    from_ = fields.Date(data_key="from", validate=_DAYS,
-                        metadata={"description": "first day (Asia/Shanghai)"})
-    to = fields.Date(validate=_DAYS, metadata={"description": "last day, inclusive"})
-    region = _text(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"))
-    category = _text(validate=validate.Length(1, 12))
 
 
 class HotspotsSchema(Schema):

@@ -4,9 +4,8 @@ from flask import Response
 from flask.views import MethodView
 
 from server.auth.principals import authenticate
-from server.cases import callbacks
 from server.extensions.api import Blueprint, Page
-from server.supervision import board, hotspots, stats
+from server.supervision import board, callbacks, hotspots, stats
 from server.supervision.schemas import (
     BoardArgsSchema,
     BoardCountsSchema,
@@ -15,8 +14,8 @@ from server.supervision.schemas import (
     CallbackDoneSchema,
     CallbackSchema,
     ExportArgsSchema,
-    HotspotArgsSchema,
     HotspotsSchema,
+    PeriodArgsSchema,
     StatsArgsSchema,
     StatsSchema,
 )
@@ -71,7 +70,7 @@ class CallbackDone(MethodView):
 @blp.route("/stats/hotspots")
 class Hotspots(MethodView):
     @blp.secured(403, 404)
-    @blp.arguments(HotspotArgsSchema(), location="query")
+    @blp.arguments(PeriodArgsSchema(), location="query")
     @blp.response(200, HotspotsSchema)
     def get(self, args):
         """Cases per grid in a period (and how many still open), as GeoJSON for a map."""

@@ -27,6 +27,7 @@ def test_a_dissatisfied_evaluation_opens_a_callback_due_in_two_working_days(demo
     task, = as_user("supervisor").get(CALLBACKS).json
     assert (task["case_code"], task["comment"], task["status"]) == (
         case["code"], "问题没有解决，垃圾又堆起来了", "open")
+    # Closed, rated and counted under time travel to a known Friday: holds whatever day it runs
     assert task["due_at"] == "2026-12-01T16:00:00+08:00"  # Fri 16:00 + 2 working days: Tue
 
 
@@ -91,3 +92,14 @@ def test_a_bad_outcome_or_an_empty_note_is_422(demo, as_user):
     task, = supervisor.get(CALLBACKS).json
     for body in ({"outcome": "ignored", "note": "x"}, {"outcome": "explained", "note": " "}):
         assert supervisor.post(f"{CALLBACKS}/{task['id']}/done", json=body).status_code == 422
+
+
+def test_a_reopen_the_workflow_refuses_leaves_the_callback_open(demo, as_user):
+    case = dissatisfied()
+    supervisor = as_user("supervisor")
+    task, = supervisor.get(CALLBACKS).json
+    refused = supervisor.post(f"{CALLBACKS}/{task['id']}/done", json={
+        "outcome": "reopened", "note": "重新交办", "department": "371083-nosuch"})
+    assert refused.status_code == 422
+    assert Case.objects.get(id=case["id"]).status == "closed"
+    assert [t["status"] for t in supervisor.get(CALLBACKS).json] == ["open"]

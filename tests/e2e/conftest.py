@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from werkzeug.serving import make_server
 
 from server.demo import DEMO_LOCATION
 from tests.celery_worker import worker_on
+from tests.http_server import serving
 from tests.redis_server import REDIS_URL
 
 CHROMIUM = os.environ.get("GRIDHUB_CHROMIUM", "/usr/bin/chromium")
@@ -45,12 +44,8 @@ def live_server(app, demo):
     saved = {key: app.config.get(key) for key in ("DEMO", "IDENTITY_PROVIDER")}
     app.config.update(DEMO=True, IDENTITY_PROVIDER="dev")
     app.extensions.pop("gridhub_idp", None)
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base
     app.config.update(saved)
     app.extensions.pop("gridhub_idp", None)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cases import IN_GRID
+from tests.http_server import serving
 
 BASE = "/open311/v2"
 
@@ -65,13 +66,5 @@ def post(client, key):
 @pytest.fixture
 def http_base(app):
     """The test app on a real HTTP port (for clients that speak HTTP themselves)."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, name="open311-http", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base

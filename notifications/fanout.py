@@ -14,7 +14,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from notifications import recipients, rules
+from notifications import quiet, recipients, rules
 from notifications.channels.registry import enabled as enabled_channels
 from server.auth.models import User
 from server.cases.models import Case
@@ -131,9 +131,11 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
     _, outside_body = rules.text(event_type, **texts, note=public["note"] if public else None)
     now = now or now_utc()
     event_key = f"case:{case_id}:{seq}"
+    urgent = event_type in rules.URGENT or case.priority == "urgent"
+    held = quiet.holds(pairs, county=case.region_path[0], urgent=urgent, now=now)
     common = {"event_key": event_key, "case": case_id, "case_code": case.code,
               "seq": seq, "type": event_type, "title": title, "body": body,
-              "urgent": event_type in rules.URGENT or case.priority == "urgent",
+              "urgent": urgent,
               "data": {"case_id": case_id, "seq": str(seq), "type": event_type,
                        "link": f"gridhub://cases/{case_id}"},
               "attempts": 0, "created_at": now}
@@ -146,6 +148,8 @@ def fan_out(case_id: str, seq: int, *, now: datetime | None = None) -> Fanned:
         key = {"event_key": event_key, "recipient": recipient, "channel": channel}
         state = {"status": "sent", "sent_at": now} if channel == "inbox" else \
             {"status": "pending", "next_attempt_at": now}
+        if channel in quiet.HELD_CHANNELS and recipient in held:  # quiet hours: to the digest
+            state = {"status": "held", "held_until": held[recipient]}
         if channel == "webhook" or recipient in outsiders:
             state["body"] = outside_body
         if recipient in steps and channel != "webhook":

@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from notifications import delivery
+from notifications import delivery, digests
 from notifications.fanout import fan_out
 from server.timeutil import now_utc
 
@@ -43,3 +43,12 @@ def recover_deliveries() -> int:
     lost = delivery.recover(now=now_utc())
     queue_delivery(lost)
     return len(lost)
+
+
+@shared_task(name="gridhub.send_digests", ignore_result=True)
+def send_digests() -> int:
+    """Every minute (beat): alerts held in quiet hours whose working period has begun, one
+    digest per recipient, queued for delivery."""
+    ready = digests.sweep(now=now_utc())
+    queue_delivery(ready)
+    return len(ready)

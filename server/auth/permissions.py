@@ -75,7 +75,8 @@ RULES: dict[tuple[str, str], Rule] = {
     **_rules(ADMIN, None, "grids.Regions POST", "grids.RegionItem PATCH", "grids.RegionLayers PUT",
              "grids.RegionRetire POST", "grids.GridImport POST", "organisation.Departments POST",
              "organisation.DepartmentItem PATCH", "calendars.CalendarDays PUT",
-             "calendars.CalendarHours PUT", "sla_profiles.RegionProfile PUT"),
+             "calendars.CalendarHours PUT", "calendars.CalendarQuietHours PUT",
+             "sla_profiles.RegionProfile PUT"),
     # supervision
     **_rules(OVERSIGHT, "stats:read", "supervision.Stats GET", "supervision.StatsExport GET",
              "supervision.Hotspots GET"),

@@ -8,6 +8,7 @@ from server.catalog.schemas import (
     CalendarSchema,
     DaysSchema,
     OfficeHoursSchema,
+    QuietHoursSchema,
 )
 from server.extensions.api import Blueprint
 
@@ -43,3 +44,15 @@ class CalendarHours(MethodView):
         """Set a county's office hours (admin)."""
         return calendars.set_office_hours(principal=authenticate(), region=region,
                                           office_hours=body["office_hours"])
+
+
+@blp.route("/calendars/<region>/quiet-hours")
+class CalendarQuietHours(MethodView):
+    @blp.secured(403, 404)
+    @blp.arguments(QuietHoursSchema())
+    @blp.response(200, CalendarSchema)
+    def put(self, body, region):
+        """Set which roles' non-urgent alerts wait for office hours in a county (admin): held
+        outside them on the county's calendar, then sent as one digest per person."""
+        return calendars.set_quiet_hours(principal=authenticate(), region=region,
+                                         rules=body["rules"])

@@ -16,15 +16,20 @@ from server.extensions.cache import TTLCache
 from server.grids.models import Region
 from server.timeutil import SHANGHAI, now_utc
 from workflows.calendar import DEFAULT_OFFICE_HOURS, CalendarError, WorkCalendar
+from workflows.quiet_hours import QuietHoursError, parse_rules
 
 log = logging.getLogger(__name__)
 _cache: TTLCache[WorkCalendar] = TTLCache(5.0)
+_quiet: TTLCache[dict[str, WorkCalendar]] = TTLCache(5.0)
 
 
 class RegionCalendar(Document):
     region = StringField(primary_key=True)  # a county code
     office_hours = ListField(ListField(StringField()))  # [["09:00", "12:00"], …]
     days = DictField()  # "YYYY-MM-DD" -> {"workday": bool, "note": str}
+    # Quiet hours (issue 19): the roles whose non-urgent alerts wait for office hours, each
+    # with its own office hours or None (the county's): [{"role": …, "office_hours": …}]
+    quiet_hours = ListField(DictField())
 
     meta = {"collection": "calendars"}
 
@@ -47,8 +52,26 @@ def _load(county: str) -> WorkCalendar:
         overrides={date.fromisoformat(d): v["workday"] for d, v in (doc.days if doc else {}).items()})
 
 
+def quiet_calendars(region: str) -> dict[str, WorkCalendar]:
+    """Role → the calendar whose working time a non-urgent alert to that role waits for, in the
+    county of `region`; roles not listed are never held."""
+    county = region[:6]
+    return _quiet.get(county, lambda: _load_quiet(county))
+
+
+def _load_quiet(county: str) -> dict[str, WorkCalendar]:
+    doc = RegionCalendar.objects(region=county).only("quiet_hours", "days").first()
+    if doc is None or not doc.quiet_hours:
+        return {}
+    county_calendar = calendar_for(county)
+    return {rule.role: county_calendar if rule.office_hours is None else WorkCalendar(
+        office_hours=rule.office_hours, overrides=county_calendar.overrides)
+        for rule in parse_rules(doc.quiet_hours)}
+
+
 def clear_cache() -> None:
     _cache.clear()
+    _quiet.clear()
 
 
 def uncovered_years(*, today: date | None = None) -> list[int]:
@@ -66,6 +89,7 @@ def describe(*, region: str) -> dict[str, Any]:
     days = sorted(({"date": d, **v} for d, v in (doc.days if doc else {}).items()),
                   key=lambda item: item["date"])
     return {"region": region, "office_hours": hours, "days": days,
+            "quiet_hours": list(doc.quiet_hours) if doc else [],
             "uncovered_years": uncovered_years()}
 
 
@@ -98,6 +122,23 @@ def set_office_hours(*, principal: Principal, region: str,
             from exc
     doc = RegionCalendar.objects(region=region).first() or RegionCalendar(region=region)
     doc.office_hours = office_hours
+    doc.save()
+    clear_cache()
+    return describe(region=region)
+
+
+def set_quiet_hours(*, principal: Principal, region: str,
+                    rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """Replace a county's quiet-hours rules (admin); an empty list holds nothing."""
+    require_admin_of(principal, region)
+    found(Region.objects(code=region, level="county").first(), "县级区域不存在")
+    try:
+        parsed = parse_rules(rules)
+    except QuietHoursError as exc:
+        raise Unprocessable(exc.message, reason="invalid_quiet_hours",
+                           fields={exc.field: [exc.message]}) from exc
+    doc = RegionCalendar.objects(region=region).first() or RegionCalendar(region=region)
+    doc.quiet_hours = [rule.as_raw() for rule in parsed]
     doc.save()
     clear_cache()
     return describe(region=region)

@@ -6,6 +6,8 @@ from server.catalog.models import DATATYPES, PRIORITIES, REPLY_FIELDS
 from server.extensions.schema import Schema
 from workflows import sla_policy
 from workflows.calendar import UNITS
+from workflows.case_table import STAFF_ROLES
+from workflows.quiet_hours import MAX_PERIODS
 
 LISTS = ("singlevaluelist", "multivaluelist")
 
@@ -94,10 +96,28 @@ class OfficeHoursSchema(Schema):
                                required=True, validate=validate.Length(1, 6))
 
 
+class QuietRuleSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(sorted(STAFF_ROLES)), metadata={
+        "description": "a staff role whose non-urgent push and SMS alerts wait for office hours"})
+    office_hours = fields.List(
+        fields.List(fields.String(validate=_CLOCK), validate=validate.Length(2, 2)),
+        allow_none=True, load_default=None, validate=validate.Length(1, MAX_PERIODS),
+        metadata={"description": "this role's office hours; null: the county's"})
+
+
+class QuietHoursSchema(Schema):
+    rules = fields.List(fields.Nested(QuietRuleSchema), required=True,
+                        validate=validate.Length(0, len(STAFF_ROLES)), metadata={
+                            "description": "replaces the county's rules; [] holds nothing"})
+
+
 class CalendarSchema(Schema):
     region = fields.String()
     office_hours = fields.List(fields.List(fields.String()))
     days = fields.List(fields.Dict())
+    quiet_hours = fields.List(fields.Nested(QuietRuleSchema), metadata={
+        "description": "the roles whose non-urgent alerts are held outside office hours and "
+                       "sent as one digest at the start of the next working period"})
     uncovered_years = fields.List(fields.Integer(), metadata={
         "description": "years near now the statutory calendar does not cover: load the notice"})
 

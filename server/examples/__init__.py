@@ -148,6 +148,10 @@ EXAMPLES: dict[tuple[str, str], Example] = {
                                                                 body={"office_hours": [
                                                                     ["09:00", "12:00"],
                                                                     ["13:30", "17:30"]]}),
+    ("PUT", "/api/v1/calendars/{region}/quiet-hours"): Example(
+        "admin", path={"region": "371083"},
+        body={"rules": [{"role": "handler", "office_hours": None},
+                        {"role": "grid_worker", "office_hours": [["08:30", "18:00"]]}]}),
     ("GET", "/api/v1/sla-profiles"): read("admin"),
     ("GET", "/api/v1/sla-profiles/{code}"): read("admin", path={"code": "szcg"}),
     ("POST", "/api/v1/sla-profiles"): Example("platform", body={"code": "example-fast", **PROFILE}),

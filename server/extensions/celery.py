@@ -75,6 +75,7 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
                           "schedule": float(config.get("SLA_SWEEP_SECONDS", 60))},
             "relay-events": {"task": "gridhub.relay_events", "schedule": 30.0},
             "recover-deliveries": {"task": "gridhub.recover_deliveries", "schedule": 30.0},
+            "send-digests": {"task": "gridhub.send_digests", "schedule": 60.0},
             "audit-prune": {"task": "gridhub.audit_prune", "schedule": 86400.0},
             "orphan-uploads": {"task": "gridhub.remove_orphan_uploads", "schedule": 3600.0},
             "evaluation-reminders": {"task": "gridhub.evaluation_reminders", "schedule": 3600.0},

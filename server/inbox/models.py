@@ -1,7 +1,10 @@
 """Notifications (DESIGN §8): one document per (event, recipient, channel).
 
 Delivery state lives here, apart from the workflow: a failed push never touches the case.
-Status moves `pending → sending → sent | failed` by compare-and-set.
+Status moves `pending → sending → sent | failed` by compare-and-set. A non-urgent alert to staff
+outside their office hours (quiet hours) is `held` until `held_until`, then gathered with the
+others of its recipient into one digest (`held → digesting → digested`, `notifications.digests`);
+the digest itself is a notification of type `digest` that is delivered like any other.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from mongoengine import (
     Document,
     IntField,
     ListField,
+    ObjectIdField,
     StringField,
 )
 
@@ -20,17 +24,17 @@ from server.timeutil import now_utc
 
 CHANNELS = ("inbox", "fcm", "sms", "webhook")
 DELIVERED = ("fcm", "sms", "webhook")  # channels with a delivery step (the inbox has none)
-STATUSES = ("pending", "sending", "sent", "failed")
+STATUSES = ("pending", "sending", "sent", "failed", "held", "digesting", "digested")
 
 
 class Notification(Document):
     event_key = StringField(required=True)  # "case:<id>:<seq>"
     recipient = StringField(required=True)  # a user id
     channel = StringField(required=True, choices=CHANNELS)
-    case = StringField(required=True)
+    case = StringField()  # none for a digest
     case_code = StringField()
-    seq = IntField(required=True)
-    type = StringField(required=True)  # the history action: dispatch, sla.overdue …
+    seq = IntField()
+    type = StringField(required=True)  # the history action (dispatch, sla.overdue …) or digest
     title = StringField(required=True)
     body = StringField(required=True)
     data = DictField()  # deep link and ids for the app
@@ -42,6 +46,9 @@ class Notification(Document):
     claim = StringField()  # sending: the claim token of the worker holding it
     claimed_until = DateTimeField()  # sending: the claim's lease
     delivered_to = ListField(StringField())  # push: device ids already reached
+    held_until = DateTimeField()  # held: released into a digest at this moment (quiet hours)
+    digest = StringField()  # digesting/digested: the event key of the digest that carries it
+    items = ListField(ObjectIdField())  # a digest: the held notifications it gathers
     read_at = DateTimeField()
     sent_at = DateTimeField()
     failed_at = DateTimeField()
@@ -56,6 +63,8 @@ class Notification(Document):
             ("status", "next_attempt_at"),
             ("status", "claimed_until"),
             ("status", "channel", "-created_at"),
+            ("status", "held_until"),
+            {"fields": ["digest"], "sparse": True},
         ],
     }
 

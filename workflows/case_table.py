@@ -134,7 +134,7 @@ ACTIONS: Mapping[str, ActionSpec] = {
         ActionSpec("request_extension", "延期申请", frozenset({State.IN_PROGRESS}), None, _HANDLER,
                    required=("reason",), one_of=("until", "duration_wd"), reporter_facing=False),
         ActionSpec("approve_extension", "批准延期", frozenset({State.IN_PROGRESS}), None,
-                   _SUPERVISOR, reporter_facing=False),
+                   _SUPERVISOR, public_fields=("deadline",)),
         ActionSpec("deny_extension", "驳回延期", frozenset({State.IN_PROGRESS}), None, _SUPERVISOR,
                    reporter_facing=False),
         ActionSpec("suspend", "挂起", frozenset({State.DISPATCHED, State.IN_PROGRESS}),

@@ -246,6 +246,10 @@ def _transition(case: Case, action: str, actor: machine.Actor, payload: dict[str
     attachment_ids = _check_references(principal, case, action, payload) if principal else []
     sla_set, sla_inc = timers.after(case, action, outcome.entry["payload"],  # `until` resolved
                                     to_state=outcome.to_state.value, now=now)
+    if action == "approve_extension":  # the new deadline is what the reporter is told
+        handle = sla_set["deadlines"].get("handle") or {}
+        if handle.get("deadline") is not None:
+            outcome.entry["payload"]["deadline"] = handle["deadline"]
     fields = dict(outcome.set_fields)
     if "department" in fields:  # who sees the case through its department changes with it
         fields["scope"] = scope_keys(region_path=case.region_path,

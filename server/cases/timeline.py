@@ -1,6 +1,6 @@
 """A resident's view of a case: its progress in plain Chinese (受理、派遣、处置、结案 with times)
 — what happened to their request, without the back office's internal traffic (SLA cards,
-supervision, extensions)."""
+supervision, extension requests; an approved extension is told with its new deadline)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from server.cases.scope import scope_filter
 from server.cases.workflow import policy, snapshot
 from server.errors import found
 from server.organisation.models import Department
-from server.timeutil import aware, now_utc
+from server.timeutil import aware, moment_label, now_utc
 from workflows.case_machine import allowed_actions
 from workflows.case_table import FINAL_STATES
 from workflows.visibility import public_entry
@@ -56,6 +56,8 @@ def public_text(entry: dict[str, Any]) -> str | None:
         "verify_pass": "经核查问题已解决，诉求办结",
         "evaluate": "您已评价，感谢参与",
         "reopen": "诉求已重新办理",
+        "approve_extension": f"因处置需要，办理期限延长至{moment_label(payload['deadline'])}"
+        if payload.get("deadline") else "因处置需要，办理期限已延长",
     }
     return texts.get(action)
 

@@ -125,3 +125,20 @@ def test_the_hourly_task_sends_the_reminders_due(app, closed_request):
 
     with time_machine.travel(days_after_closing(closed_request, 3.5)):
         assert evaluation_reminders.apply().get() == 1
+
+
+def test_an_approved_extension_shows_the_new_deadline_but_not_the_handlers_reason(as_user, demo):
+    from server.cases import service
+    from server.timeutil import moment_label
+    from tests.factories import CaseFactory, principal_of
+
+    case = CaseFactory(reporter="resident", steps=3)  # signed: in progress
+    for username, action, payload in [
+            ("handler", "request_extension", {"reason": "需采购配件", "duration_wd": 3}),
+            ("supervisor", "approve_extension", {})]:
+        service.apply_transition(principal=principal_of(username), case_id=case["id"],
+                                 action=action, payload=payload)
+    deadline = Case.objects.get(id=case["id"]).deadlines["handle"]["deadline"]
+    texts = [event["text"] for event in timeline_of(as_user, case).json["events"]]
+    assert texts[0] == f"因处置需要，办理期限延长至{moment_label(deadline)}"
+    assert not any("需采购配件" in text for text in texts)

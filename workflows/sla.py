@@ -223,8 +223,10 @@ class Update:
 
 def on_action(action: str, clocks: Mapping[str, Clock], *, now: datetime,
               limits: Mapping[str, Limit], profile: Profile | None, cal: WorkCalendar,
-              extension_until: datetime | None = None, rating: str | None = None) -> Update:
-    """The case's clocks and indicator flags after an action taken at `now`."""
+              extension_until: datetime | None = None, rating: str | None = None,
+              flags: Mapping[str, bool] | None = None) -> Update:
+    """The case's clocks and indicator flags after an action taken at `now` (`flags`: the ones
+    the case has, for facts that depend on what came before)."""
     update = Update(clocks=dict(clocks))
     current = update.clocks
     if action == "suspend":
@@ -264,7 +266,7 @@ def on_action(action: str, clocks: Mapping[str, Clock], *, now: datetime,
                                              cal=cal, round_=previous.round + 1 if previous else 1)
             else:
                 current.pop(phase, None)
-    update.flags.update(_flags(action, current, rating))
+    update.flags.update(_flags(action, current, rating, flags or {}))
     return update
 
 
@@ -280,8 +282,11 @@ def _on_time(clocks: Mapping[str, Clock], phase: str) -> bool:
     return clock is None or bool(clock.on_time)
 
 
-def _flags(action: str, clocks: Mapping[str, Clock], rating: str | None) -> dict[str, bool]:
-    """The per-case flags the indicators of DESIGN §6 sum (set when the fact happens)."""
+def _flags(action: str, clocks: Mapping[str, Clock], rating: str | None,
+           before: Mapping[str, bool]) -> dict[str, bool]:
+    """The per-case flags the indicators of DESIGN §6 sum (set when the fact happens).
+    `dissatisfied` stays once set (a later, better evaluation does not undo it); `redone`: the
+    case was reopened after a 不满意 — with `closed` again, a 不满意 reopened and resolved."""
     if action == "accept":
         return {"accepted": True}
     if action == "dispatch":
@@ -300,9 +305,11 @@ def _flags(action: str, clocks: Mapping[str, Clock], rating: str | None) -> dict
     if action == "verify_fail":
         return {"reworked": True}
     if action == "reopen":
-        return {"closed": False, "ontime_close": False, "handled": False, "reopened": True}
+        return {"closed": False, "ontime_close": False, "handled": False, "reopened": True,
+                **({"redone": True} if before.get("dissatisfied") else {})}
     if action == "evaluate":
-        return {"evaluated": True, "satisfied": rating in ("satisfied", "basically_satisfied")}
+        return {"evaluated": True, "satisfied": rating in ("satisfied", "basically_satisfied"),
+                **({"dissatisfied": True} if rating == "dissatisfied" else {})}
     return {}
 
 

@@ -88,7 +88,8 @@ def after(case: Any, action: str, payload: dict[str, Any], *, to_state: str,
     if action == "approve_extension":
         extension_until = aware((case.extension or {}).get("until"))
     update = sla.on_action(action, clocks_of(case), now=now, limits=limits, profile=profile,
-                           cal=cal, extension_until=extension_until, rating=payload.get("rating"))
+                           cal=cal, extension_until=extension_until, rating=payload.get("rating"),
+                           flags=case.flags)
     resume_at = payload.get("until") if to_state == "suspended" else None
     fields = stored(update.clocks, resume_at=resume_at)
     fields.update({f"flags.{name}": value for name, value in update.flags.items()})

@@ -155,6 +155,11 @@ class IndicatorsSchema(Schema):
     evaluated = fields.Integer()
     satisfied = fields.Integer()
     satisfaction_rate = fields.Float(allow_none=True)
+    dissatisfied = fields.Integer(metadata={"description": "cases rated 不满意 (at any evaluation)"})
+    redone = fields.Integer(metadata={"description": "cases reopened after a 不满意"})
+    redone_resolved = fields.Integer(metadata={
+        "description": "of those, closed again: 不满意重办解决"})
+    redone_resolve_rate = fields.Float(allow_none=True)
     avg_handle_wh = fields.Float(allow_none=True)
 
 

@@ -30,7 +30,7 @@ STATS_ROLES = ("supervisor", "dispatcher", "admin", "platform_admin")
 DEFAULT_DAYS = 30
 FLAGS = ("accepted", "dispatched", "ontime_dispatch", "ontime_sign", "due", "handled",
          "ontime_handle", "closed", "ontime_close", "reworked", "returned", "extended",
-         "overdue", "evaluated", "satisfied")
+         "overdue", "evaluated", "satisfied", "dissatisfied", "redone")
 GROUP_KEYS: dict[str, Any] = {
     "grid": "$grid", "town": {"$arrayElemAt": ["$region_path", 1]},
     "department": "$department", "category": "$category", "day": "$created_day",
@@ -46,6 +46,8 @@ COLUMNS = [
     ("reworked", "返工数"), ("rework_rate", "返工率(%)"), ("returned", "退单数"),
     ("extended", "延期数"), ("extension_rate", "延期率(%)"), ("overdue", "超期数"),
     ("evaluated", "评价数"), ("satisfied", "满意数"), ("satisfaction_rate", "满意率(%)"),
+    ("dissatisfied", "不满意数"), ("redone", "不满意重办数"),
+    ("redone_resolved", "不满意重办解决数"), ("redone_resolve_rate", "不满意重办解决率(%)"),
     ("avg_handle_wh", "平均处置时长(工作小时)"),
 ]
 
@@ -76,6 +78,9 @@ def indicators(sums: dict[str, Any]) -> dict[str, Any]:
         "extension_rate": rate(sums["extended"], due), "overdue": sums["overdue"],
         "evaluated": sums["evaluated"], "satisfied": sums["satisfied"],
         "satisfaction_rate": rate(sums["satisfied"], sums["evaluated"]),
+        "dissatisfied": sums["dissatisfied"], "redone": sums["redone"],
+        "redone_resolved": sums["redone_resolved"],
+        "redone_resolve_rate": rate(sums["redone_resolved"], sums["redone"]),
         "avg_handle_wh": round(sums["handle_wm"] / sums["handled"] / 60, 2)
         if sums["handled"] else None,
     }
@@ -119,6 +124,8 @@ def _sums(cases: QuerySet, group_by: str | None) -> list[dict[str, Any]]:
         "cancelled": {"$sum": {"$cond": [{"$eq": ["$status", "cancelled"]}, 1, 0]}},
         "handle_wm": {"$sum": {"$cond": [flag("handled"), "$handle_wm", 0]}},
         **{name: {"$sum": {"$cond": [flag(name), 1, 0]}} for name in FLAGS},
+        # a 不满意 reopened (`redone`) and closed again: 12345's 不满意重办解决
+        "redone_resolved": {"$sum": {"$cond": [{"$and": [flag("redone"), flag("closed")]}, 1, 0]}},
     }
     return list(cases.aggregate([{"$group": group}]))
 
@@ -138,7 +145,8 @@ def stats(*, principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
     require_roles(principal, *STATS_ROLES)
     start, end = period(args)
     cases = cases_in(principal, args, start, end)
-    empty = {"reported": 0, "cancelled": 0, "handle_wm": 0, **dict.fromkeys(FLAGS, 0)}
+    empty = {"reported": 0, "cancelled": 0, "handle_wm": 0, "redone_resolved": 0,
+             **dict.fromkeys(FLAGS, 0)}
     totals = (_sums(cases, None) or [empty])[0]
     group_by = args.get("group_by")
     groups = []

@@ -11,6 +11,7 @@ from tests.clock import at
 from tests.factories import CaseFactory, principal_of, staff_of
 
 FRIDAY_AFTERNOON = at(2026, 11, 27, 16)
+MONDAY_MORNING = at(2026, 11, 30, 10)  # within the reopen window of that Friday, whenever this runs
 CALLBACKS = "/api/v1/supervision/callbacks"
 
 
@@ -50,15 +51,44 @@ def test_a_callback_explained_is_done_and_leaves_the_list(demo, as_user):
         "explained"]
 
 
-def test_a_callback_reopened_reopens_the_case(demo, as_user):
+def reopened(as_user):
+    """A 不满意 case whose callback reopened it, on the Monday after."""
     case = dissatisfied()
-    supervisor = as_user("supervisor")
-    task, = supervisor.get(CALLBACKS).json
-    done = supervisor.post(f"{CALLBACKS}/{task['id']}/done",
-                           json={"outcome": "reopened", "note": "居民反映仍有堆放，重新交办"})
-    assert done.status_code == 200
+    with time_machine.travel(MONDAY_MORNING, tick=True):
+        supervisor = as_user("supervisor")
+        task, = supervisor.get(CALLBACKS).json
+        done = supervisor.post(f"{CALLBACKS}/{task['id']}/done",
+                               json={"outcome": "reopened", "note": "居民反映仍有堆放，重新交办"})
+    assert done.status_code == 200, done.json
+    return case
+
+
+def test_a_callback_reopened_reopens_the_case(demo, as_user):
+    case = reopened(as_user)
     assert Case.objects.get(id=case["id"]).status == "dispatched"
     assert Case.objects.get(id=case["id"]).history[-1]["action"] == "reopen"
+
+
+def test_a_dissatisfied_case_reopened_and_closed_again_counts_as_resolved(demo, as_user):
+    case = reopened(as_user)
+    with time_machine.travel(MONDAY_MORNING, tick=True):
+        for username, action, payload in [("handler", "sign", {}),
+                                          ("handler", "handle", {"result": "已清运并加装围挡"}),
+                                          ("gridworker", "verify_pass", {})]:
+            service.apply_transition(principal=principal_of(username), case_id=case["id"],
+                                     action=action, payload=payload)
+        total = as_user("supervisor").get("/api/v1/stats", query_string={
+            "from": "2026-11-27", "to": "2026-11-27"}).json["total"]
+    assert (total["dissatisfied"], total["redone"], total["redone_resolved"],
+            total["redone_resolve_rate"]) == (1, 1, 1, 100.0)
+
+
+def test_a_dissatisfied_case_reopened_but_not_yet_closed_is_not_resolved(demo, as_user):
+    reopened(as_user)
+    with time_machine.travel(MONDAY_MORNING, tick=True):
+        total = as_user("supervisor").get("/api/v1/stats", query_string={
+            "from": "2026-11-27", "to": "2026-11-27"}).json["total"]
+    assert (total["redone"], total["redone_resolved"], total["redone_resolve_rate"]) == (1, 0, 0.0)
 
 
 def test_a_callback_done_twice_is_409(demo, as_user):
@@ -96,10 +126,11 @@ def test_a_bad_outcome_or_an_empty_note_is_422(demo, as_user):
 
 def test_a_reopen_the_workflow_refuses_leaves_the_callback_open(demo, as_user):
     case = dissatisfied()
-    supervisor = as_user("supervisor")
-    task, = supervisor.get(CALLBACKS).json
-    refused = supervisor.post(f"{CALLBACKS}/{task['id']}/done", json={
-        "outcome": "reopened", "note": "重新交办", "department": "371083-nosuch"})
-    assert refused.status_code == 422
-    assert Case.objects.get(id=case["id"]).status == "closed"
-    assert [t["status"] for t in supervisor.get(CALLBACKS).json] == ["open"]
+    with time_machine.travel(MONDAY_MORNING, tick=True):  # in the window: refused for its department
+        supervisor = as_user("supervisor")
+        task, = supervisor.get(CALLBACKS).json
+        refused = supervisor.post(f"{CALLBACKS}/{task['id']}/done", json={
+            "outcome": "reopened", "note": "重新交办", "department": "371083-nosuch"})
+        assert refused.status_code == 422
+        assert Case.objects.get(id=case["id"]).status == "closed"
+        assert [t["status"] for t in supervisor.get(CALLBACKS).json] == ["open"]

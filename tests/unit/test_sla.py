@@ -337,7 +337,10 @@ def test_closing_is_on_time_when_handling_and_verification_were(hotline, cal):
                          "self_handled": True}),
     ("reopen", {}, {"closed": False, "ontime_close": False, "handled": False, "reopened": True}),
     ("evaluate", {"rating": "basically_satisfied"}, {"evaluated": True, "satisfied": True}),
-    ("evaluate", {"rating": "dissatisfied"}, {"evaluated": True, "satisfied": False}),
+    ("evaluate", {"rating": "dissatisfied"}, {"evaluated": True, "satisfied": False,
+                                              "dissatisfied": True}),
+    ("reopen", {"flags": {"dissatisfied": True}},
+     {"closed": False, "ontime_close": False, "handled": False, "reopened": True, "redone": True}),
     ("supervise", {}, {}),
     ("sign", {}, {"ontime_sign": True}),
 ])

@@ -17,6 +17,7 @@ const CARDS = [
   ["ontime_handle_rate", "按期处置率", percent], ["close_rate", "结案率", percent],
   ["ontime_close_rate", "按期结案率", percent], ["rework_rate", "返工率", percent],
   ["overdue", "超期数", String], ["satisfaction_rate", "满意率", percent],
+  ["redone_resolved", "不满意重办解决", String],
 ];
 const LEVELS = ["", "一级督办", "二级督办"];
 

@@ -83,11 +83,12 @@ def init_db_command() -> None:
     preset SLA profiles that are missing and make the first token-signing key."""
     from server.auth.tokens import ensure_signing_key
     from server.catalog import sla_presets
-    from server.documents import backfill_case_scope, ensure_indexes
+    from server.documents import backfill_case_scope, backfill_dissatisfied_flags, ensure_indexes
 
     for name in ensure_indexes():
         click.echo(f"indexes ready: {name}")
     click.echo(f"cases given their scope keys: {backfill_case_scope()}")
+    click.echo(f"cases given their 不满意 flags: {backfill_dissatisfied_flags()}")
     click.echo(f"preset SLA profiles added: {sla_presets.install()}")
     click.echo(f"token-signing key: {ensure_signing_key()}")
 

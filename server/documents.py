@@ -54,6 +54,26 @@ def backfill_case_scope(batch: int = 500) -> int:
         done += len(rows)
 
 
+def backfill_dissatisfied_flags() -> int:
+    """Give cases rated 不满意 before the flag existed `flags.dissatisfied`, and `flags.redone`
+    where a reopen followed that evaluation (the indicators' 不满意重办解决); return how many."""
+    collection = Case._get_collection()
+    rows = collection.find({"flags.dissatisfied": {"$exists": False}, "history": {"$elemMatch": {
+        "action": "evaluate", "payload.rating": "dissatisfied"}}},
+        {"history.action": 1, "history.payload.rating": 1})
+    done = 0
+    for row in rows:
+        actions = [(entry.get("action"), (entry.get("payload") or {}).get("rating"))
+                   for entry in row.get("history") or []]
+        first = actions.index(("evaluate", "dissatisfied"))
+        flags = {"flags.dissatisfied": True}
+        if any(action == "reopen" for action, _ in actions[first:]):
+            flags["flags.redone"] = True
+        collection.update_one({"_id": row["_id"]}, {"$set": flags})
+        done += 1
+    return done
+
+
 def ensure_indexes() -> list[str]:
     """Create the indexes of every collection (each is otherwise made on first use); return
     the collection names."""

@@ -149,3 +149,22 @@ def test_celerys_per_tick_chatter_is_kept_out_of_the_info_log(app):
 
     assert all(logging.getLogger(name).getEffectiveLevel() == logging.WARNING
                for name in QUIET_LOGGERS)
+
+
+def test_init_db_gives_cases_rated_dissatisfied_before_the_flag_existed_their_flags(demo, app):
+    from server.cases import service
+    from server.cases.models import Case
+    from tests.factories import CaseFactory, principal_of
+
+    rated, redone = (CaseFactory(reporter="resident", closed=True) for _ in range(2))
+    for case in (rated, redone):
+        service.apply_transition(principal=principal_of("resident"), case_id=case["id"],
+                                 action="evaluate", payload={"rating": "dissatisfied"})
+    service.apply_transition(principal=principal_of("supervisor"), case_id=redone["id"],
+                             action="reopen", payload={"reason": "居民反映仍未解决"})
+    Case.objects.update(unset__flags__dissatisfied=True, unset__flags__redone=True)  # as stored before
+    result = app.test_cli_runner().invoke(cli, ["init-db"])
+    assert "cases given their 不满意 flags: 2" in result.output
+    flags = {case["id"]: Case.objects.get(id=case["id"]).flags for case in (rated, redone)}
+    assert flags[rated["id"]].get("dissatisfied") and not flags[rated["id"]].get("redone")
+    assert flags[redone["id"]]["dissatisfied"] and flags[redone["id"]]["redone"]

@@ -24,6 +24,12 @@ def upload(*, principal: Principal, data: bytes):
     return attachments.store(owner=principal.key, data=data)
 
 
+def discard_unfiled(photo: attachments.Attachment) -> None:
+    """Remove a photo uploaded with a report that was refused (it names no case yet)."""
+    if photo.case is None:
+        attachments.discard(photo)
+
+
 def add_attachment(*, principal: Principal, case_id: ObjectId, data: bytes):
     """Upload a photo straight onto a visible, open case (e.g. a handling result)."""
     enforce("RATE_LIMIT_UPLOADS", principal.key)

@@ -189,14 +189,21 @@ def post_request(form: MultiDict, media: Any = None) -> list[dict[str, Any]]:
     name = " ".join(filter(None, (_text(form, "last_name", 32), _text(form, "first_name", 32))))
     _text(form, "email", 254)
     description = _text(form, "description", 4000) or category.name
+    answers = _attributes(form, category)
+    photo = photos.upload(principal=principal, data=media.read()) \
+        if media is not None and media.filename else None
     data = {"category": category.code, "description": description, "location": location,
-            "address": address, "attributes": _attributes(form, category),
-            "attachments": [str(photos.upload(principal=principal, data=media.read()).id)]
-            if media is not None and media.filename else [],
+            "address": address, "attributes": answers,
+            "attachments": [str(photo.id)] if photo is not None else [],
             "media_url": media_url, "location_source": "gps" if form.get("lat") else "address",
             "contact_name": name or None,
             "contact_phone": phone_match.group(2) if phone_match else None}
-    case, _ = cases.report(principal=principal, data=data)
+    try:
+        case, _ = cases.report(principal=principal, data=data)
+    except GridhubError as exc:
+        if photo is not None and exc.status < 500:  # refused, nothing filed: the photo goes too
+            photos.discard_unfiled(photo)
+        raise
     return [{"service_request_id": case.code, "token": str(case.id),
              "service_notice": "已受理登记，可凭 service_request_id 查询办理进度", "account_id": None}]
 

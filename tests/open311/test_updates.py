@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 
 from PIL import Image
 
-from server.cases import service
+from server.cases import attachments, service
+from server.cases.attachments import Attachment
 from server.cases.models import Case
 from tests.clock import iso_from_now
 from tests.factories import principal_of
@@ -74,7 +75,20 @@ def test_a_photo_posted_as_media_is_stored_without_its_exif_and_attached(client,
         content_type="multipart/form-data")
     assert answer.status_code == 201, answer.json
     case = Case.objects.get(code=answer.json[0]["service_request_id"])
-    assert len(case.attachments) == 1
+    stored = Attachment.objects.get(id=case.attachments[0])
+    assert stored.case == case.id
+    assert not Image.open(io.BytesIO(attachments.read(stored))).getexif()
+
+
+def test_the_photo_of_a_request_refused_after_its_upload_is_not_kept(client, key):
+    image = io.BytesIO()
+    Image.new("RGB", (64, 64), (90, 140, 60)).save(image, "JPEG")
+    image.seek(0)
+    answer = client.post(f"{BASE}/requests.json", data={  # in the sea, outside every grid
+        "api_key": key, "service_code": "0102", "lat": "36.5", "long": "122.5",
+        "media": (image, "scene.jpg", "image/jpeg")}, content_type="multipart/form-data")
+    assert 400 <= answer.status_code < 500 and answer.json[0]["description"]
+    assert Case.objects.count() == 0 and Attachment.objects.count() == 0
 
 
 def test_media_that_is_not_an_image_is_a_georeport_400(client, key):

@@ -104,6 +104,28 @@ export async function caseList(ctx, { title, query, none, exportable = false }) 
   return { items, total };
 }
 
+/** 我的关注: the cases I follow (附议) — their progress, and a way to stop following.
+ * A follower cannot open the case (it is someone else's report): the steps reach them as
+ * messages; here they see where it stands. */
+export async function followsCard(ctx) {
+  const follows = await ctx.session.get("/me/follows");
+  const card = h("div.card.follows", h("h3", "我的关注"));
+  const render = (items) => mount(card, h("h3", "我的关注"), items.length
+    ? h("div.list", items.map((f) => h("div.item", { dataset: { code: f.code } },
+      h("div.grow",
+        h("div.row", h("strong.grow.ellipsis", f.category_name), h("span.tag", f.status_label)),
+        f.place ? h("div.muted.ellipsis", f.place) : null, h("div.muted.code", `编号 ${f.code}`)),
+      h("button.small.secondary", { type: "button", dataset: { unfollow: f.code },
+        onclick: (event) => busy(event.currentTarget, async () => {
+          await ctx.session.request("DELETE", `/me/follows/${encodeURIComponent(f.code)}`);
+          toast("已取消关注");
+          render(items.filter((other) => other.code !== f.code));
+        }) }, "取消关注"))))
+    : empty("暂无关注的问题。上报时若附近已有相同问题，可选择关注（附议）"));
+  render(follows);
+  return card;
+}
+
 /** A name with its code shown on demand (tap the name). */
 export function named(node, fallback = "—") {
   if (!node) return fallback;

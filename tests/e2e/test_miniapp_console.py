@@ -274,3 +274,19 @@ def test_the_dispatcher_exports_the_case_list_as_an_excel_file(phones, tmp_path)
     download.value.save_as(path)
     sheet = load_workbook(path).active
     assert path.suffix == ".xlsx" and sheet.cell(row=2, column=1).value == case["code"]
+
+
+def test_a_resident_sees_the_cases_they_follow_and_stops_following_one(phones):
+    from server.cases import following
+    from server.cases.models import Case
+
+    case = CaseFactory(accepted=True)  # the grid worker's report the resident said "me too" to
+    following.follow(principal=principal_of("resident"), ref=following.follow_ref(case["id"]))
+    resident = phones("resident#mine")
+    item = resident.page.locator(f".follows .item[data-code='{case['code']}']")
+    assert "暴露垃圾" in item.inner_text() and "已立案" in item.inner_text()
+    resident.shot("31-resident-follows")
+    item.locator("button[data-unfollow]").click()
+    resident.page.locator(".toast").filter(has_text="已取消关注").wait_for()
+    resident.page.locator(".follows .empty").wait_for()
+    assert Case.objects.get(id=case["id"]).follower_count == 0

@@ -2,7 +2,7 @@
 // the evaluation once a request is closed. Signed in through the hub's SSO ticket.
 
 import { openMiniApp } from "../bridge.js";
-import { caseItem, caseMap, categories, deadlines, placeName } from "../cases.js";
+import { caseItem, caseMap, categories, deadlines, followsCard, placeName } from "../cases.js";
 import { casePhotos } from "../photos.js";
 import { reportForm } from "../report.js";
 import { start } from "../shell.js";
@@ -90,12 +90,12 @@ function preferencesCard(ctx, preferences) {
 }
 
 async function mine(ctx) {
-  const [{ items }, categoryMap, preferences] = await Promise.all([
+  const [{ items }, categoryMap, preferences, follows] = await Promise.all([
     ctx.session.page("/cases", { mine: true, page_size: 50 }), categories(ctx.session),
-    ctx.session.get("/me/preferences")]);
+    ctx.session.get("/me/preferences"), followsCard(ctx)]);
   mount(ctx.view, h("div.card", h("h2", "我的诉求"),
     items.length ? h("div.list", items.map((c) => caseItem(c, categoryMap))) : empty("您还没有提交过诉求")),
-  preferencesCard(ctx, preferences));
+  follows, preferencesCard(ctx, preferences));
 }
 
 function evaluation(ctx, c, reload) {

@@ -1,7 +1,7 @@
 // 网格员: report what is found in the grid (with the nearby-duplicates check first), the
 // grid's cases, and the handled cases waiting for verification on site (核查).
 
-import { caseDetail, caseList, countCases } from "../cases.js";
+import { caseDetail, caseList, countCases, followsCard } from "../cases.js";
 import { reportForm } from "../report.js";
 import { start } from "../shell.js";
 import { navigate } from "../ui.js";
@@ -13,7 +13,10 @@ start({
   routes: {
     "": (ctx) => reportForm(ctx, { kind: "event", nearby: true, title: "事件上报",
       done: (created) => navigate(`case/${created.id}`) }),
-    grid: (ctx) => caseList(ctx, { title: "我的网格案件", query: {}, none: "网格内暂无案件" }),
+    grid: async (ctx) => {
+      await caseList(ctx, { title: "我的网格案件", query: {}, none: "网格内暂无案件" });
+      ctx.view.append(await followsCard(ctx));
+    },
     verify: async (ctx) => {
       const { total } = await caseList(ctx, { title: "待核查", query: { status: "handled" }, none: "暂无待核查的案件" });
       ctx.badge("verify", total);

@@ -190,18 +190,15 @@ def post_request(form: MultiDict, media: Any = None) -> list[dict[str, Any]]:
     _text(form, "email", 254)
     description = _text(form, "description", 4000) or category.name
     answers = _attributes(form, category)
-    photo = photos.upload(principal=principal, data=media.read()) \
-        if media is not None and media.filename else None
+    photo = photos.upload(principal=principal, data=media.read()) if media and media.filename else None
     data = {"category": category.code, "description": description, "location": location,
-            "address": address, "attributes": answers,
-            "attachments": [str(photo.id)] if photo is not None else [],
+            "address": address, "attributes": answers, "attachments": [str(photo.id)] if photo else [],
             "media_url": media_url, "location_source": "gps" if form.get("lat") else "address",
-            "contact_name": name or None,
-            "contact_phone": phone_match.group(2) if phone_match else None}
+            "contact_name": name or None, "contact_phone": phone_match.group(2) if phone_match else None}
     try:
         case, _ = cases.report(principal=principal, data=data)
-    except GridhubError as exc:
-        if photo is not None and exc.status < 500:  # refused, nothing filed: the photo goes too
+    except GridhubError as exc:  # refused, nothing filed: the photo goes too
+        if photo is not None and exc.status < 500:
             photos.discard_unfiled(photo)
         raise
     return [{"service_request_id": case.code, "token": str(case.id),

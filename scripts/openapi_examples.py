@@ -30,15 +30,27 @@ from server.examples import EXAMPLES, HANDLER, RESPONSES, Example  # noqa: E402
 from server.extensions.dbserver import DatabaseServer  # noqa: E402
 
 
-def resolver(kind: str) -> str:
-    """The id of a demo record an example names by kind."""
+def resolver(kind: str) -> Any:
+    """The id of a demo record an example names by kind (or a value made at recording time)."""
     from server.auth.models import Client
     from server.cases.models import Case
     from server.inbox.models import Device, Notification
     from server.webhooks.models import WebhookSubscription as Subscription
 
     found: Any
-    if kind == "photo":
+    if kind == "patrol_points":  # a walk along 胜利街 that ended a minute ago, every 30 s
+        from datetime import timedelta
+
+        from server.timeutil import SHANGHAI, now_utc
+
+        start = now_utc().astimezone(SHANGHAI).replace(microsecond=0) - timedelta(minutes=3)
+        return [{"lat": 36.9150, "lng": round(121.5225 + 0.0008 * i, 4), "accuracy_m": 8.0,
+                 "at": (start + timedelta(seconds=30 * i)).isoformat()} for i in range(5)]
+    if kind == "patrol":
+        from server.patrols.models import Patrol
+
+        found = Patrol.objects.order_by("-id").first().id
+    elif kind == "photo":
         found = Case.objects(attachments__0__exists=True).order_by("id").first().attachments[0]
     elif kind == "notification":  # the handler's newest message
         found = Notification.objects(channel="inbox", recipient=HANDLER).order_by("-id").first().id

@@ -75,12 +75,13 @@ def create_app(config: type[Config] | None = None, override: dict[str, Any] | No
     from server.hub.views import blp as hub_blp
     from server.inbox.views import blp as inbox_blp
     from server.organisation.views import blp as organisation_blp
+    from server.patrols.views import blp as patrols_blp
     from server.supervision.views import blp as supervision_blp
     from server.webhooks.views import blp as webhooks_blp
 
     for blueprint in (auth_blp, wellknown, cases_blp, grids_blp, catalog_blp, organisation_blp,
                       calendars_blp, sla_blp, supervision_blp, inbox_blp, webhooks_blp,
-                      audit_blp, clients_blp, hub_blp):
+                      audit_blp, clients_blp, hub_blp, patrols_blp):
         api.register_blueprint(blueprint)
     from server.cases import openapi as case_openapi
 

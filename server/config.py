@@ -33,6 +33,7 @@ class Config:
     SIGNING_KEYS: list[str] = []
     # Bodies: JSON requests are small; uploads are one photo of at most 10 MB plus form overhead.
     MAX_JSON_BYTES = 256 * 1024
+    MAX_POINTS_BYTES = 1024 * 1024  # a batch of patrol positions (at most 5,000 of them)
     MAX_UPLOAD_BYTES = 10 * 1024 * 1024
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 64 * 1024
     MAX_IMAGE_PIXELS = 24_000_000  # header check; JPEGs are decoded at most 4096 px a side
@@ -43,6 +44,10 @@ class Config:
     REOPEN_WINDOW_DAYS = 30
     CALLBACK_WORKING_DAYS = 2  # a 不满意 evaluation's 回访 is due within this many working days
     FOLLOWERS_TO_RAISE = 5  # followers (附议) past which a normal case is raised to urgent, once
+    PATROL_IDLE_MINUTES = 60  # an open patrol with no position for this long is ended
+    PATROL_POINT_RETENTION_DAYS = 180  # raw positions kept; then only the simplified track
+    PATROL_MAX_ACCURACY_M = 50  # a position less accurate than this is kept but not counted
+    CHECKIN_TOLERANCE_M = 50  # a check-in this close outside an own grid still counts (GPS error)
     TIMEZONE = "Asia/Shanghai"
     DEMO = False  # demo data loaded: the mini-app offers the demo accounts (set by `gridhub run` embedded)
     # Unset: the in-process `memory://` transport (embedded default: worker and beat threads).
@@ -259,6 +264,10 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_REOPEN_WINDOW_DAYS": ("REOPEN_WINDOW_DAYS", _int),
     "GRIDHUB_FOLLOWERS_TO_RAISE": ("FOLLOWERS_TO_RAISE", _int),
     "GRIDHUB_CALLBACK_WORKING_DAYS": ("CALLBACK_WORKING_DAYS", _int),
+    "GRIDHUB_PATROL_IDLE_MINUTES": ("PATROL_IDLE_MINUTES", _int),
+    "GRIDHUB_PATROL_POINT_RETENTION_DAYS": ("PATROL_POINT_RETENTION_DAYS", _int),
+    "GRIDHUB_PATROL_MAX_ACCURACY_M": ("PATROL_MAX_ACCURACY_M", _int),
+    "GRIDHUB_CHECKIN_TOLERANCE_M": ("CHECKIN_TOLERANCE_M", _int),
     "GRIDHUB_EVALUATION_REMINDER_DAYS": ("EVALUATION_REMINDER_DAYS", _int),
     "GRIDHUB_DEMO": ("DEMO", _bool),
     "CELERY_BROKER_URL": ("CELERY_BROKER_URL", _broker_url),

@@ -24,6 +24,7 @@ from server.grids.models import Region
 from server.hub.models import Favourite, Hall, RecentUse, ServiceItem, UsageDay
 from server.inbox.models import Device, Notification
 from server.organisation.models import Department
+from server.patrols.models import CheckIn, Patrol, PatrolPoint
 from server.pii import PiiKey
 from server.webhooks.models import WebhookSubscription
 
@@ -31,7 +32,7 @@ DOCUMENTS: tuple[type[Document], ...] = (
     Case, Counter, Attachment, User, SigningKey, LoginThrottle, RefreshToken, RevokedToken,
     Client, UsedAssertion, PiiKey, Region, Department, Category, SlaProfile, RegionCalendar,
     Hall, ServiceItem, Favourite, RecentUse, UsageDay, AuditEntry, WebhookSubscription,
-    Notification, Device, Callback, ReplyTemplate,
+    Notification, Device, Callback, ReplyTemplate, Patrol, PatrolPoint, CheckIn,
 )
 
 

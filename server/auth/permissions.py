@@ -52,6 +52,11 @@ RULES: dict[tuple[str, str], Rule] = {
     # me too (附议): residents and grid workers follow nearby cases
     **_rules(frozenset({"resident", "grid_worker"}), None, "cases.Follow POST", "cases.Follows GET",
              "cases.FollowItem DELETE"),
+    # the grid worker's day (issue 18): workers patrol and check in; they and oversight read
+    **_rules(frozenset({"grid_worker"}), None, "patrols.Patrols POST", "patrols.PatrolPoints POST",
+             "patrols.PatrolEnd POST", "patrols.CheckIns POST"),
+    **_rules(frozenset({*OVERSIGHT, "grid_worker"}), None, "patrols.Patrols GET",
+             "patrols.PatrolItem GET", "patrols.CheckIns GET"),
     # 常用语: staff pick them, a county's admin keeps them
     **_rules(STAFF, None, "catalog.ReplyTemplates GET"),
     **_rules(ADMIN, None, "catalog.ReplyTemplates POST", "catalog.ReplyTemplateItem PATCH",

@@ -26,6 +26,7 @@ HANDLER = str(demo_id("user", 5))
 GRID_WORKER = str(demo_id("user", 6))
 REPORT_ITEM = str(demo_id("hub_item", 1))  # 我要反映
 BUS_ITEM = str(demo_id("hub_item", 6))  # 公交实时查询
+PATROL = {"resolve": "patrol"}  # the grid worker's patrol, started by the example before
 PHOTO = {"resolve": "photo"}  # a photo of a demo case (generated ids, resolved when recording)
 
 
@@ -75,6 +76,16 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/me/follows"): read("resident"),
     ("DELETE", "/api/v1/me/follows/{code}"): Example("resident", path={
         "code": {"resolve": "followed_code"}}),
+    ("POST", "/api/v1/checkins"): Example("gridworker", body={
+        "lat": 36.9152, "lng": 121.5248, "coord_system": "wgs84", "accuracy_m": 12.0}),
+    ("GET", "/api/v1/checkins"): read("supervisor", query={"from": "2026-12-01"}),
+    ("POST", "/api/v1/patrols"): Example("gridworker"),
+    ("POST", "/api/v1/patrols/{patrol_id}/points"): Example(
+        "gridworker", path={"patrol_id": PATROL}, body={"points": {"resolve": "patrol_points"}},
+        headers={"Idempotency-Key": "patrol-batch-7d1c2e"}),
+    ("GET", "/api/v1/patrols"): read("supervisor", query={"from": "2026-12-01"}),
+    ("GET", "/api/v1/patrols/{patrol_id}"): Example("supervisor", path={"patrol_id": PATROL}),
+    ("POST", "/api/v1/patrols/{patrol_id}/end"): Example("gridworker", path={"patrol_id": PATROL}),
     ("GET", "/api/v1/cases/nearby"): read("gridworker", query={
         "lat": 36.9128, "lng": 121.5262, "category": "0102"}),
     ("GET", "/api/v1/cases/{case_id}"): read("dispatcher", path={"case_id": CASE_IN_PROGRESS}),

@@ -18,7 +18,7 @@ from flask import Flask
 
 # Each domain's tasks (udata's `tasks.py` per domain, loaded by the app).
 TASK_MODULES = ("server.cases.tasks", "server.supervision.tasks", "server.audit.tasks",
-                "notifications.tasks")
+                "server.patrols.tasks", "notifications.tasks")
 # The broker keeps an unacknowledged message this long before handing it to another worker:
 # longer than the longest retry backoff (1 h), so a waiting retry is never delivered twice.
 VISIBILITY_TIMEOUT = 2 * 3600
@@ -80,5 +80,7 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
             "orphan-uploads": {"task": "gridhub.remove_orphan_uploads", "schedule": 3600.0},
             "evaluation-reminders": {"task": "gridhub.evaluation_reminders", "schedule": 3600.0},
             "code-counters": {"task": "gridhub.prune_code_counters", "schedule": 86400.0},
+            "idle-patrols": {"task": "gridhub.close_idle_patrols", "schedule": 300.0},
+            "patrol-points": {"task": "gridhub.prune_patrol_points", "schedule": 86400.0},
         },
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -159,3 +159,8 @@ class LocalDateTime(ma.fields.AwareDateTime):
 def object_id_field(**kwargs) -> ma.fields.String:
     return ma.fields.String(validate=ma.validate.Regexp(r"^[0-9a-f]{24}$",
                                                          error="不是有效的 ID"), **kwargs)
+
+
+# A day a period may start or end on (indicators, hot spots, patrols, check-ins).
+DAY_RANGE = ma.validate.Range(date(2000, 1, 1), date(2099, 12, 31),
+                              error="日期须在 2000 至 2099 年之间")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from mongoengine import Q
 from mongoengine.connection import get_db
 from shapely import STRtree, contains_xy
+from shapely.affinity import scale
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -122,6 +123,25 @@ class GridIndex:
             self._checked_at = now
 
 
+    def nearest(self, codes: frozenset[str], lng: float, lat: float) -> tuple[str, float] | None:
+        """Of the grids `codes`, the one nearest a WGS84 point and its distance in metres (0
+        inside it); None if none of them has a shape."""
+        self.locate(lng, lat)  # refreshes the snapshot when the grids changed
+        tree, grids, _ = self._snapshot
+        # Distances on a local plane about the point (degrees of longitude shrunk by cos(lat)):
+        # exact enough for the tens of metres a check-in tolerance is about.
+        here = Point(lng, lat)
+        best = None
+        for index, located in enumerate(grids):
+            if located.grid in codes:
+                flat = scale(tree.geometries[index], xfact=math.cos(math.radians(lat)), yfact=1.0,
+                             origin=here)
+                gap = flat.distance(here) * METRES_PER_DEGREE
+                if best is None or gap < best[1]:
+                    best = (located.grid, gap)
+        return best
+
+
 def grids_stamp() -> int:
     doc = get_db()["counters"].find_one({"_id": GRIDS_STAMP})
     return doc["seq"] if doc else 0
@@ -141,6 +161,11 @@ grid_index = GridIndex()
 def locate(*, lng: float, lat: float) -> Located | None:
     """The grid containing a WGS84 point, with its region path, or None."""
     return grid_index.locate(lng, lat)
+
+
+def nearest(*, codes: frozenset[str], lng: float, lat: float) -> tuple[str, float] | None:
+    """Of the grids `codes`, the nearest to a WGS84 point and its distance in metres."""
+    return grid_index.nearest(codes, lng, lat)
 
 
 def route(located: Located, *, domain: str | None,

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from datetime import date
-
 from marshmallow import fields, validate
 
-from server.extensions.schema import LocalDateTime, Schema
+from server.extensions.schema import DAY_RANGE, LocalDateTime, Schema
 from server.grids.schemas import NodeSchema
 from server.supervision.board import LIGHT_FILTERS
 from server.timeutil import aware, now_utc
@@ -96,15 +94,13 @@ class CallbackSchema(Schema):
 GROUPS = ("grid", "town", "department", "category", "day")
 
 
-_DAYS = validate.Range(date(2000, 1, 1), date(2099, 12, 31), error="日期须在 2000 至 2099 年之间")
-
 
 class PeriodArgsSchema(Schema):
     """A period of the indicators and the hot spots, narrowed by region and category."""
 
-    from_ = fields.Date(data_key="from", validate=_DAYS,
+    from_ = fields.Date(data_key="from", validate=DAY_RANGE,
                         metadata={"description": "first day (Asia/Shanghai)"})
-    to = fields.Date(validate=_DAYS, metadata={"description": "last day, inclusive"})
+    to = fields.Date(validate=DAY_RANGE, metadata={"description": "last day, inclusive"})
     region = _text(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"))
     category = _text(validate=validate.Length(1, 12))
 

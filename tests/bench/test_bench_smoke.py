@@ -21,6 +21,7 @@ SMOKE = {
     "sla.py": ["--deadlines", "200", "--baseline", "5", "--cases", "200"],
     "fanout.py": ["--pushes", "20", "--alerts", "2", "--rtt-pushes", "10"],
     "detections.py": ["--minutes", "0.1", "--rate", "300", "--devices", "3"],
+    "patrol_points.py": ["--batches", "2", "--size", "20", "--rounds", "1"],
     "load.py": ["--rates", "4", "--seconds", "1", "--workers", "2", "--threads", "2",
                 "--clients", "4"],
 }

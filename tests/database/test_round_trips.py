@@ -40,3 +40,28 @@ def test_a_report_costs_six_round_trips(as_user):
     # revoked-token check, the duplicate search, the day's code counter, the insert, the outbox
     # mark cleared, the audit entry
     assert sent == ["find", "aggregate", "findAndModify", "insert", "update", "insert"]
+
+
+def test_a_batch_of_patrol_positions_costs_five_round_trips(as_user):
+    from datetime import timedelta
+
+    from server.patrols import service
+    from tests.clock import from_now
+    from tests.factories import principal_of
+
+    patrol = service.start(principal=principal_of("gridworker"), now=from_now(minutes=-30))
+    client, keys = as_user("gridworker"), iter(["b1", "b2"])
+    t0 = from_now(minutes=-20)
+
+    def send():
+        key = next(keys)
+        offset = 500 if key == "b2" else 0  # the second batch follows the first
+        points = [{"lat": 36.915, "lng": 121.5225 + 0.00005 * i,
+                   "at": (t0 + timedelta(seconds=offset + 5 * i)).isoformat()} for i in range(100)]
+        return client.post(f"/api/v1/patrols/{patrol['id']}/points", json={"points": points},
+                           headers={"Idempotency-Key": key})
+
+    sent = round_trips(send)
+    # revoked-token check, the patrol read in scope, the positions (one insert_many), the
+    # patrol's conditional update, the audit entry — a batch of 100 costs what one report does
+    assert sent == ["find", "find", "insert", "update", "insert"]

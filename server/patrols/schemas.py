@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from server.cases.schemas import LocationSchema
+from server.extensions.schema import DAY_RANGE, LocalDateTime, Schema
+from server.organisation import names
+from server.patrols.service import MAX_POINTS
+
+# Mainland China and its islands, generously: a position outside is a phone's error (0,0).
+CHINA_LAT = (3.0, 54.0)
+CHINA_LNG = (73.0, 136.0)
+
+
+class _InChina:
+    @validates_schema
+    def _in_china(self, data, **kwargs):
+        lat, lng = data.get("lat"), data.get("lng")
+        if lat is not None and lng is not None and not (
+                CHINA_LAT[0] <= lat <= CHINA_LAT[1] and CHINA_LNG[0] <= lng <= CHINA_LNG[1]):
+            raise ValidationError("位置不在中国境内", "lat")
+
+
+class PatrolPointSchema(_InChina, LocationSchema):
+    at = LocalDateTime(required=True, metadata={"description": "when the phone took the position"})
+    accuracy_m = fields.Float(allow_none=True, validate=validate.Range(0, 100_000), metadata={
+        "description": "the position's accuracy radius in metres (over the limit: kept, not counted)"})
+
+
+class PointsSchema(Schema):
+    points = fields.List(fields.Nested(PatrolPointSchema), required=True,
+                         validate=validate.Length(1, MAX_POINTS))
+
+
+class PointsHeadersSchema(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key", required=True,
+        validate=validate.Regexp(r"^[\x21-\x7e]{1,128}$", error="须为 1–128 个可见 ASCII 字符"),
+        metadata={"description": "one key per batch: the same key and points again store "
+                                 "nothing new and answer the same"})
+
+
+class PatrolPlaceSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class PatrolSchema(Schema):
+    id = fields.String()
+    worker = fields.String(metadata={"description": "the grid worker's user id"})
+    worker_name = fields.String()
+    status = fields.String(metadata={"description": "open or ended"})
+    started_at = LocalDateTime()
+    ended_at = LocalDateTime(allow_none=True)
+    ended_by = fields.String(allow_none=True, metadata={
+        "description": "worker, or idle (ended after GRIDHUB_PATROL_IDLE_MINUTES without a position)"})
+    duration_s = fields.Integer(metadata={"description": "from start to end (or now)"})
+    distance_m = fields.Float(metadata={"description": "geodesic, counted positions only"})
+    inside_m = fields.Float(metadata={"description": "of it, inside the worker's own grids"})
+    inside_share = fields.Float(allow_none=True, metadata={"description": "inside_m / distance_m"})
+    moving_s = fields.Integer(metadata={"description": "time between counted positions"})
+    inside_s = fields.Integer(metadata={"description": "of it, inside the worker's own grids"})
+    grids_visited = fields.List(fields.Nested(PatrolPlaceSchema))
+    point_count = fields.Integer()
+    flagged_count = fields.Integer(metadata={
+        "description": "positions kept but not counted (out of order, ahead of the clock, "
+                       "inaccurate, impossibly fast)"})
+    version = fields.Integer()
+
+
+class PatrolDetailSchema(PatrolSchema):
+    track = fields.Dict(metadata={"description": "GeoJSON Feature: the simplified track "
+                                                "(LineString, WGS84 [lng, lat])"})
+    cases = fields.List(fields.Dict(), metadata={
+        "description": "cases the worker reported during the patrol: {id, code}"})
+
+
+class BatchSchema(Schema):
+    accepted = fields.Integer(metadata={"description": "positions counted"})
+    flagged = fields.Integer(metadata={"description": "positions kept but not counted"})
+    patrol = fields.Nested(PatrolSchema)
+
+
+
+class ListArgsSchema(Schema):
+    worker = fields.String(validate=validate.Regexp(r"^[0-9a-f]{24}$"),
+                           metadata={"description": "a grid worker's user id"})
+    from_ = fields.Date(data_key="from", validate=DAY_RANGE, metadata={"description": "first day"})
+    to = fields.Date(validate=DAY_RANGE, metadata={"description": "last day, inclusive"})
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
+            raise ValidationError("开始日期不能晚于结束日期", "from")
+
+
+class CheckInCreateSchema(_InChina, LocationSchema):
+    accuracy_m = fields.Float(allow_none=True, validate=validate.Range(0, 100_000))
+
+
+class CheckInSchema(Schema):
+    id = fields.String()
+    worker = fields.String()
+    worker_name = fields.String()
+    grid = fields.Function(lambda checkin: names.node(checkin.grid))
+    day = fields.String()
+    at = LocalDateTime()
+    distance_m = fields.Float(metadata={"description": "outside the grid, within the tolerance; 0 inside"})

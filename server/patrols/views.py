@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask.views import MethodView
+
+from server.auth.principals import authenticate
+from server.extensions.api import Blueprint, Page
+from server.patrols import checkins, service
+from server.patrols.schemas import (
+    BatchSchema,
+    CheckInCreateSchema,
+    CheckInSchema,
+    ListArgsSchema,
+    PatrolDetailSchema,
+    PatrolSchema,
+    PointsHeadersSchema,
+    PointsSchema,
+)
+from server.timeutil import SHANGHAI
+
+blp = Blueprint("patrols", __name__, url_prefix="/api/v1", description="巡查与签到")
+
+
+def _window(args):
+    start = datetime.combine(args["from_"], time(0), SHANGHAI) if args.get("from_") else None
+    end = datetime.combine(args["to"] + timedelta(days=1), time(0), SHANGHAI) if args.get("to") else None
+    return start, end
+
+
+@blp.route("/patrols")
+class Patrols(MethodView):
+    @blp.secured(403)
+    @blp.arguments(ListArgsSchema(), location="query")
+    @blp.response(200, PatrolSchema(many=True))
+    @blp.paginate(Page, page_size=20, max_page_size=100)
+    def get(self, args):
+        """Patrols with their figures: one's own; a supervisor's or dispatcher's region."""
+        start, end = _window(args)
+        return service.list_patrols(principal=authenticate(), worker=args.get("worker"),
+                                    start=start, end_=end)
+
+    @blp.secured(403, 409)
+    @blp.response(201, PatrolDetailSchema)
+    def post(self):
+        """Start a patrol (grid workers); one open patrol each (409 `patrol_open`)."""
+        return service.start(principal=authenticate())
+
+
+@blp.route("/patrols/<objectid:patrol_id>")
+class PatrolItem(MethodView):
+    @blp.secured(403, 404)
+    @blp.response(200, PatrolDetailSchema)
+    def get(self, patrol_id):
+        """A patrol: figures, the track as GeoJSON, the cases reported on it."""
+        return service.get(principal=authenticate(), patrol_id=patrol_id)
+
+
+@blp.route("/patrols/<objectid:patrol_id>/points")
+class PatrolPoints(MethodView):
+    body_limit_setting = "MAX_POINTS_BYTES"  # 1 MB: up to 5,000 positions
+
+    @blp.secured(403, 404, 409, 413)
+    @blp.arguments(PointsHeadersSchema(), location="headers")
+    @blp.arguments(PointsSchema())
+    @blp.response(201, BatchSchema)
+    @blp.alt_response(200, schema=BatchSchema, description="The same batch again (replay)",
+                      success=True)
+    def post(self, headers, body, patrol_id):
+        """Positions of one's open patrol, in a batch of at most 5,000 (1 MB) with an
+        Idempotency-Key; untrustworthy positions are kept, flagged and not counted."""
+        summary, created = service.add_points(principal=authenticate(), patrol_id=patrol_id,
+                                              key=headers["idempotency_key"], points=body["points"])
+        return summary, (201 if created else 200)
+
+
+@blp.route("/patrols/<objectid:patrol_id>/end")
+class PatrolEnd(MethodView):
+    @blp.secured(403, 404, 409)
+    @blp.response(200, PatrolDetailSchema)
+    def post(self, patrol_id):
+        """End one's open patrol: figures recounted, the track simplified."""
+        return service.end(principal=authenticate(), patrol_id=patrol_id)
+
+
+@blp.route("/checkins")
+class CheckIns(MethodView):
+    @blp.secured(403)
+    @blp.arguments(ListArgsSchema(), location="query")
+    @blp.response(200, CheckInSchema(many=True))
+    @blp.paginate(Page, page_size=20, max_page_size=100)
+    def get(self, args):
+        """Check-ins: one's own; a supervisor's or dispatcher's region."""
+        return checkins.list_checkins(principal=authenticate(), worker=args.get("worker"),
+                                      start=args.get("from_"), end=args.get("to"))
+
+    @blp.secured(403)
+    @blp.arguments(CheckInCreateSchema())
+    @blp.response(201, CheckInSchema)
+    @blp.alt_response(200, schema=CheckInSchema, description="Already checked into this grid today",
+                      success=True)
+    def post(self, data):
+        """Check in (签到, grid workers) where the phone is: inside an own grid or within the
+        tolerance of one, else 422 `outside_own_grids` with the nearest own grid."""
+        checkin, created = checkins.check_in(principal=authenticate(), data=data)
+        return checkin, (201 if created else 200)

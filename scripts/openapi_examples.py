@@ -46,6 +46,10 @@ def resolver(kind: str) -> Any:
         start = now_utc().astimezone(SHANGHAI).replace(microsecond=0) - timedelta(minutes=3)
         return [{"lat": 36.9150, "lng": round(121.5225 + 0.0008 * i, 4), "accuracy_m": 8.0,
                  "at": (start + timedelta(seconds=30 * i)).isoformat()} for i in range(5)]
+    if kind == "today":
+        from server.timeutil import SHANGHAI, now_utc
+
+        return now_utc().astimezone(SHANGHAI).date().isoformat()
     if kind == "patrol":
         from server.patrols.models import Patrol
 
@@ -97,6 +101,16 @@ def redacted(value: Any) -> Any:
     return value
 
 
+def resolved(value: Any) -> Any:
+    """A body with each `{"resolve": kind}` in it (at any depth) replaced by its value."""
+    if isinstance(value, dict):
+        return resolver(value["resolve"]) if set(value) == {"resolve"} else {
+            k: resolved(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolved(v) for v in value]
+    return value
+
+
 def send(client, tokens: dict, method: str, path: str, example: Example) -> dict[str, Any]:
     values = {name: resolver(v["resolve"]) if isinstance(v, dict) else v
               for name, v in example.path.items()}
@@ -109,8 +123,7 @@ def send(client, tokens: dict, method: str, path: str, example: Example) -> dict
             tokens[example.user] = answer.json["access_token"]
         headers["Authorization"] = f"Bearer {tokens[example.user]}"
     kwargs: dict[str, Any] = {"query_string": example.query, "headers": headers}
-    body = {k: resolver(v["resolve"]) if isinstance(v, dict) and "resolve" in v else v
-            for k, v in example.body.items()} if isinstance(example.body, dict) else example.body
+    body = resolved(example.body)
     if example.body is not None:
         kwargs["data" if example.form else "json"] = body
     if example.upload:

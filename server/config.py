@@ -48,6 +48,8 @@ class Config:
     PATROL_POINT_RETENTION_DAYS = 180  # raw positions kept; then only the simplified track
     PATROL_MAX_ACCURACY_M = 50  # a position less accurate than this is kept but not counted
     CHECKIN_TOLERANCE_M = 50  # a check-in this close outside an own grid still counts (GPS error)
+    # What a visit (走访) is for: the list a worker picks from
+    VISIT_PURPOSES = ["独居老人", "矛盾纠纷", "安全隐患", "政策宣传", "困难帮扶", "其他"]
     TIMEZONE = "Asia/Shanghai"
     DEMO = False  # demo data loaded: the mini-app offers the demo accounts (set by `gridhub run` embedded)
     # Unset: the in-process `memory://` transport (embedded default: worker and beat threads).
@@ -123,6 +125,13 @@ class TestConfig(Config):
 
 def _int(value: str) -> int:
     return int(value, 10)
+
+
+def _purposes(value: str) -> list[str]:
+    purposes = [p.strip() for p in value.split(",") if p.strip()]
+    if not purposes or any(len(p) > 20 for p in purposes) or len(set(purposes)) != len(purposes):
+        raise ValueError("expected comma-separated, distinct purposes of at most 20 characters")
+    return purposes
 
 
 def _bool(value: str) -> bool:
@@ -268,6 +277,7 @@ ENV_SETTINGS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "GRIDHUB_PATROL_POINT_RETENTION_DAYS": ("PATROL_POINT_RETENTION_DAYS", _int),
     "GRIDHUB_PATROL_MAX_ACCURACY_M": ("PATROL_MAX_ACCURACY_M", _int),
     "GRIDHUB_CHECKIN_TOLERANCE_M": ("CHECKIN_TOLERANCE_M", _int),
+    "GRIDHUB_VISIT_PURPOSES": ("VISIT_PURPOSES", _purposes),
     "GRIDHUB_EVALUATION_REMINDER_DAYS": ("EVALUATION_REMINDER_DAYS", _int),
     "GRIDHUB_DEMO": ("DEMO", _bool),
     "CELERY_BROKER_URL": ("CELERY_BROKER_URL", _broker_url),

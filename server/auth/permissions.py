@@ -54,9 +54,11 @@ RULES: dict[tuple[str, str], Rule] = {
              "cases.FollowItem DELETE"),
     # the grid worker's day (issue 18): workers patrol and check in; they and oversight read
     **_rules(frozenset({"grid_worker"}), None, "patrols.Patrols POST", "patrols.PatrolPoints POST",
-             "patrols.PatrolEnd POST", "patrols.CheckIns POST"),
+             "patrols.PatrolEnd POST", "patrols.CheckIns POST", "patrols.WorkLogDay PUT",
+             "patrols.Visits POST", "patrols.VisitPurposes GET"),
     **_rules(frozenset({*OVERSIGHT, "grid_worker"}), None, "patrols.Patrols GET",
-             "patrols.PatrolItem GET", "patrols.CheckIns GET"),
+             "patrols.PatrolItem GET", "patrols.CheckIns GET", "patrols.WorkLogs GET",
+             "patrols.Visits GET"),
     # 常用语: staff pick them, a county's admin keeps them
     **_rules(STAFF, None, "catalog.ReplyTemplates GET"),
     **_rules(ADMIN, None, "catalog.ReplyTemplates POST", "catalog.ReplyTemplateItem PATCH",

@@ -12,7 +12,14 @@ from datetime import datetime, timedelta
 import gridfs
 from bson import ObjectId
 from flask import current_app
-from mongoengine import DateTimeField, Document, IntField, ObjectIdField, StringField
+from mongoengine import (
+    DateTimeField,
+    Document,
+    IntField,
+    ListField,
+    ObjectIdField,
+    StringField,
+)
 from mongoengine.connection import get_db
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -33,6 +40,10 @@ DECODE_WAIT = 10.0
 class Attachment(Document):
     owner = StringField(required=True)  # principal key of the uploader
     case = ObjectIdField()  # None until a case references it
+    # …or a grid worker's record (issue 18): "worklog:<id>" / "visit:<id>", seen through the
+    # record's scope keys (server/patrols/service.py: scope_filter)
+    record = StringField()
+    scope = ListField(StringField())
     content_type = StringField(required=True, choices=tuple(FORMATS.values()))
     size = IntField(required=True)
     width = IntField(required=True)
@@ -42,7 +53,7 @@ class Attachment(Document):
     thumbnail_id = ObjectIdField(required=True)
     created_at = DateTimeField(default=now_utc)
 
-    meta = {"collection": "attachments", "indexes": ["case", ("owner", "case")]}
+    meta = {"collection": "attachments", "indexes": ["case", ("owner", "case"), "record"]}
 
 
 @dataclass(frozen=True)
@@ -154,16 +165,20 @@ def read(attachment: Attachment, *, thumbnail: bool = False) -> bytes:
         raise NotFound("图片文件不存在", reason="file_missing") from exc
 
 
-def check_attachable(*, ids: list[str], owner: str, case_id: ObjectId | None) -> list[ObjectId]:
-    """The ids as ObjectIds, if each is the owner's unattached upload or already on this case."""
+def check_attachable(*, ids: list[str], owner: str, case_id: ObjectId | None,
+                     record: str | None = None) -> list[ObjectId]:
+    """The ids as ObjectIds, if each is the owner's unattached upload or already on this case
+    (or on this record)."""
     if not ids:
         return []
     if len(ids) > MAX_PER_CASE:
         raise Unprocessable(f"图片最多 {MAX_PER_CASE} 张", reason="too_many_attachments")
     oids = [ObjectId(i) for i in dict.fromkeys(ids)]
     found = {
-        a.id for a in Attachment.objects(id__in=oids).only("id", "owner", "case")
-        if (a.case is None and a.owner == owner) or (case_id is not None and a.case == case_id)
+        a.id for a in Attachment.objects(id__in=oids).only("id", "owner", "case", "record")
+        if (a.case is None and a.record is None and a.owner == owner)
+        or (case_id is not None and a.case == case_id)
+        or (record is not None and a.record == record)
     }
     missing = [str(i) for i in oids if i not in found]
     if missing:
@@ -175,19 +190,28 @@ def check_attachable(*, ids: list[str], owner: str, case_id: ObjectId | None) ->
 def attach(*, ids: list[ObjectId], case_id: ObjectId) -> None:
     """Bind uploaded photos to a case (those already bound are left as they are)."""
     if ids:
-        Attachment.objects(id__in=ids, case=None).update(set__case=case_id)
+        Attachment.objects(id__in=ids, case=None, record=None).update(set__case=case_id)
+
+
+def attach_to_record(*, ids: list[ObjectId], record: str, scope: list[str]) -> None:
+    """Bind uploaded photos to a grid worker's record (a work log, a visit), seen through its
+    scope keys."""
+    if ids:
+        Attachment.objects(id__in=ids, case=None, record=None).update(
+            set__record=record, set__scope=scope)
 
 
 def remove_orphans(*, now: datetime) -> int:
     """Remove the uploads no case referenced within ORPHAN_AFTER (their files first); return
     how many. Each is removed on its own: one that fails is left for the next run."""
     removed = 0
-    for orphan in Attachment.objects(case=None, created_at__lt=now - ORPHAN_AFTER).only(
+    for orphan in Attachment.objects(case=None, record=None,
+                                     created_at__lt=now - ORPHAN_AFTER).only(
             "id", "file_id", "thumbnail_id").limit(10_000):
         try:
             # The record first, and only if still unreferenced (a case may have taken it since
             # it was read); its files once it is gone.
-            if Attachment.objects(id=orphan.id, case=None).delete():
+            if Attachment.objects(id=orphan.id, case=None, record=None).delete():
                 removed += 1
                 for file_id in (orphan.file_id, orphan.thumbnail_id):
                     _fs().delete(file_id)

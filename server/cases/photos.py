@@ -13,6 +13,7 @@ from server.cases.reading import get
 from server.cases.scope import scope_filter
 from server.errors import Conflict, NotFound, Unprocessable
 from server.extensions.limits import enforce
+from server.patrols.service import scope_filter as record_scope
 from workflows import case_machine as machine
 
 PER_CASE = attachments.MAX_PER_CASE * 3  # a report's photos, the handling's and the verification's
@@ -63,6 +64,9 @@ def get_attachment(*, principal: Principal, attachment_id: ObjectId):
     if found is not None:
         if found.case is None and found.owner == principal.key:
             return found
+        if found.record is not None and attachments.Attachment.objects(
+                Q(id=found.id) & record_scope(principal)).only("id").first():
+            return found  # a work log's or a visit's, in the reader's scope
         if found.case is not None and Case.objects(
                 Q(id=found.case) & scope_filter(principal)).only("id").first():
             return found

@@ -86,6 +86,17 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/patrols"): read("supervisor", query={"from": "2026-12-01"}),
     ("GET", "/api/v1/patrols/{patrol_id}"): Example("supervisor", path={"patrol_id": PATROL}),
     ("POST", "/api/v1/patrols/{patrol_id}/end"): Example("gridworker", path={"patrol_id": PATROL}),
+    ("PUT", "/api/v1/worklogs/{day}"): Example("gridworker", path={"day": {"resolve": "today"}}, body={
+        "text": "上午巡查胜利街、府前路，发现路边暴露垃圾一处已上报；下午走访独居老人两户。",
+        "patrols": [PATROL]}),
+    ("GET", "/api/v1/worklogs"): read("supervisor", query={"from": "2026-12-01"}),
+    ("GET", "/api/v1/visit-purposes"): read("gridworker"),
+    ("POST", "/api/v1/visits"): Example("gridworker", body={
+        "subject": "张大爷家（独居）", "address": "胜利街12号3单元101", "purpose": "独居老人",
+        "notes": "身体状况良好，冬季取暖正常，已留联系电话", "location": {
+            "lat": 36.9151, "lng": 121.5249, "coord_system": "wgs84"}},
+        headers={"Idempotency-Key": "visit-5b0e9c"}),
+    ("GET", "/api/v1/visits"): read("supervisor", query={"purpose": "独居老人"}),
     ("GET", "/api/v1/cases/nearby"): read("gridworker", query={
         "lat": 36.9128, "lng": 121.5262, "category": "0102"}),
     ("GET", "/api/v1/cases/{case_id}"): read("dispatcher", path={"case_id": CASE_IN_PROGRESS}),

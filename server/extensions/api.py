@@ -12,6 +12,7 @@ import http
 import inspect
 import json
 import logging
+from datetime import date
 from typing import Any
 
 import flask_smorest
@@ -270,8 +271,27 @@ read (304). Reports honour `Idempotency-Key`. Open311 GeoReport v2 is served at 
 Integration guide: docs/INTEGRATION.md in the repository."""
 
 
+class IsoDateConverter(BaseConverter):
+    """`<isodate:name>` in a URL: a YYYY-MM-DD day (2000–2099); anything else is a 404."""
+
+    regex = "[^/]+"
+
+    def to_python(self, value: str) -> date:
+        try:
+            day = date.fromisoformat(value) if len(value) == 10 else None
+        except ValueError:
+            day = None
+        if day is None or not 2000 <= day.year <= 2099:
+            raise ValidationError()
+        return day
+
+    def to_url(self, value: Any) -> str:
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def init_api(app: Flask) -> Api:
     app.url_map.converters["objectid"] = ObjectIdConverter
+    app.url_map.converters["isodate"] = IsoDateConverter
     api = Api()
     public = (app.config.get("PUBLIC_URL") or "").rstrip("/")
     servers = [{"url": public or "/", "description": "本服务" if not public else "公网地址"}]
@@ -279,6 +299,8 @@ def init_api(app: Flask) -> Api:
                                    "info": {"description": API_DESCRIPTION}})
     api.register_converter(ObjectIdConverter,
                            lambda _converter: {"type": "string", "pattern": "^[0-9a-f]{24}$"})
+    api.register_converter(IsoDateConverter,
+                           lambda _converter: {"type": "string", "format": "date"})
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     app.extensions["gridhub_api"] = api

@@ -93,3 +93,50 @@ class CheckIn(Document):
         {"fields": ["worker", "day", "grid"], "unique": True},
         ("scope", "-at"),
     ]}
+
+
+class WorkLog(Document):
+    """A grid worker's daily work log (工作日志): one per worker and day, editable that day."""
+
+    worker = StringField(required=True)
+    worker_name = StringField()
+    day = StringField(required=True)  # YYYY-MM-DD, Shanghai
+    text = StringField(required=True, max_length=4000)
+    attachments = ListField(StringField())
+    patrols = ListField(StringField())
+    cases = ListField(StringField())
+    scope = ListField(StringField())
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+    version = IntField(default=1)
+
+    meta = {"collection": "worklogs", "indexes": [
+        {"fields": ["worker", "day"], "unique": True}, ("scope", "-day")]}
+
+
+class Visit(Document):
+    """A visit record (走访): the household or place visited, why, what was found.
+
+    `subject` and `address` name residents: shown in clear to the worker who wrote them and to
+    roles with `pii:read`, masked for everyone else."""
+
+    worker = StringField(required=True)
+    worker_name = StringField()
+    subject = StringField(required=True, max_length=100)  # the household or place
+    address = StringField(max_length=200)
+    purpose = StringField(required=True)
+    notes = StringField(max_length=2000)
+    attachments = ListField(StringField())
+    lng = FloatField()  # WGS84, where the phone was
+    lat = FloatField()
+    grid = StringField()
+    visited_at = DateTimeField(required=True)
+    case = StringField()  # a follow-up case
+    scope = ListField(StringField())
+    idempotency_key = StringField()  # "<worker key>|<Idempotency-Key>"
+    idempotency_hash = StringField()
+    created_at = DateTimeField(required=True)
+
+    meta = {"collection": "visits", "indexes": [
+        {"fields": ["idempotency_key"], "unique": True, "sparse": True},
+        ("scope", "-visited_at"), ("worker", "-visited_at")]}

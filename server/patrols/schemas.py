@@ -106,3 +106,75 @@ class CheckInSchema(Schema):
     day = fields.String()
     at = LocalDateTime()
     distance_m = fields.Float(metadata={"description": "outside the grid, within the tolerance; 0 inside"})
+
+
+_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="须为 24 位十六进制编号")
+
+
+class WorkLogBodySchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(1, 4000))
+    attachments = fields.List(fields.String(validate=_ID), load_default=list,
+                              validate=validate.Length(0, 9))
+    patrols = fields.List(fields.String(validate=_ID), load_default=list,
+                          validate=validate.Length(0, 20))
+    cases = fields.List(fields.String(validate=_ID), load_default=list,
+                        validate=validate.Length(0, 50))
+
+
+class WorkLogSchema(Schema):
+    id = fields.String()
+    worker = fields.String()
+    worker_name = fields.String()
+    day = fields.String()
+    text = fields.String()
+    attachments = fields.List(fields.String())
+    patrols = fields.List(fields.String())
+    cases = fields.List(fields.String())
+    created_at = LocalDateTime()
+    updated_at = LocalDateTime()
+    version = fields.Integer()
+
+
+class VisitBodySchema(Schema):
+    subject = fields.String(required=True, validate=validate.Length(1, 100), metadata={
+        "description": "the household or place visited (personal data: masked without pii:read)"})
+    address = fields.String(validate=validate.Length(1, 200))
+    purpose = fields.String(required=True, validate=validate.Length(1, 20),
+                            metadata={"description": "one of GET /visit-purposes"})
+    notes = fields.String(validate=validate.Length(1, 2000))
+    attachments = fields.List(fields.String(validate=_ID), load_default=list,
+                              validate=validate.Length(0, 9))
+    location = fields.Nested(LocationSchema)
+    visited_at = LocalDateTime(metadata={"description": "default: now; at most 7 days ago"})
+    case = fields.String(validate=_ID, metadata={"description": "a follow-up case"})
+
+
+class VisitHeadersSchema(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key", load_default=None,
+        validate=validate.Regexp(r"^[\x21-\x7e]{1,128}$", error="须为 1–128 个可见 ASCII 字符"),
+        metadata={"description": "the same key and body again answer 200 with the same visit"})
+
+
+class VisitSchema(Schema):
+    id = fields.String()
+    worker = fields.String()
+    worker_name = fields.String()
+    subject = fields.String()
+    address = fields.String(allow_none=True)
+    purpose = fields.String()
+    notes = fields.String(allow_none=True)
+    attachments = fields.List(fields.String())
+    grid = fields.Nested(PatrolPlaceSchema, allow_none=True)
+    location = fields.Dict(allow_none=True)
+    visited_at = LocalDateTime()
+    case = fields.String(allow_none=True)
+    created_at = LocalDateTime()
+
+
+class VisitArgsSchema(ListArgsSchema):
+    purpose = fields.String(validate=validate.Length(1, 20))
+
+
+class PurposesSchema(Schema):
+    purposes = fields.List(fields.String())

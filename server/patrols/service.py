@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -290,17 +291,18 @@ def list_patrols(*, principal: Principal, worker: str | None = None,
         query &= Q(started_at__gte=start)
     if end_:
         query &= Q(started_at__lt=end_)
-    return Viewed(Patrol.objects(query).exclude("track", "batches", "tail").order_by("-started_at"))
+    return Viewed(Patrol.objects(query).exclude("track", "batches", "tail").order_by("-started_at"),
+                  view)
 
 
 class Viewed:
-    """A query of patrols that pages as their views (the pager counts and slices it)."""
+    """A query that pages as the views of its documents (the pager counts and slices it)."""
 
-    def __init__(self, query) -> None:
-        self.query = query
+    def __init__(self, query, shape: Callable[[Any], dict[str, Any]]) -> None:
+        self.query, self.shape = query, shape
 
     def count(self) -> int:
         return self.query.count()
 
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        return [view(patrol) for patrol in self.query[window]]
+        return [self.shape(document) for document in self.query[window]]

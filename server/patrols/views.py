@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from server.auth.principals import authenticate
 from server.extensions.api import Blueprint, Page
-from server.patrols import checkins, service
+from server.patrols import checkins, records, service
 from server.patrols.schemas import (
     BatchSchema,
     CheckInCreateSchema,
@@ -16,6 +16,13 @@ from server.patrols.schemas import (
     PatrolSchema,
     PointsHeadersSchema,
     PointsSchema,
+    PurposesSchema,
+    VisitArgsSchema,
+    VisitBodySchema,
+    VisitHeadersSchema,
+    VisitSchema,
+    WorkLogBodySchema,
+    WorkLogSchema,
 )
 from server.timeutil import SHANGHAI
 
@@ -104,3 +111,63 @@ class CheckIns(MethodView):
         tolerance of one, else 422 `outside_own_grids` with the nearest own grid."""
         checkin, created = checkins.check_in(principal=authenticate(), data=data)
         return checkin, (201 if created else 200)
+
+
+@blp.route("/worklogs")
+class WorkLogs(MethodView):
+    @blp.secured(403)
+    @blp.arguments(ListArgsSchema(), location="query")
+    @blp.response(200, WorkLogSchema(many=True))
+    @blp.paginate(Page, page_size=20, max_page_size=100)
+    def get(self, args):
+        """Work logs (工作日志): one's own; a supervisor's or dispatcher's region."""
+        return records.list_logs(principal=authenticate(), worker=args.get("worker"),
+                                 start=args.get("from_"), end=args.get("to"))
+
+
+@blp.route("/worklogs/<isodate:day>")
+class WorkLogDay(MethodView):
+    @blp.secured(403)
+    @blp.arguments(WorkLogBodySchema())
+    @blp.response(201, WorkLogSchema)
+    @blp.alt_response(200, schema=WorkLogSchema, description="The day's log rewritten", success=True)
+    def put(self, body, day):
+        """Write one's work log of today (grid workers): text, photos, patrols and cases; a
+        log of another day is 422 `log_not_today`."""
+        log, created = records.put_log(principal=authenticate(), day=day, data=body)
+        return log, (201 if created else 200)
+
+
+@blp.route("/visits")
+class Visits(MethodView):
+    @blp.secured(403)
+    @blp.arguments(VisitArgsSchema(), location="query")
+    @blp.response(200, VisitSchema(many=True))
+    @blp.paginate(Page, page_size=20, max_page_size=100)
+    def get(self, args):
+        """Visits (走访): one's own; a supervisor's or dispatcher's region (households masked
+        without pii:read)."""
+        return records.list_visits(principal=authenticate(), worker=args.get("worker"),
+                                   start=args.get("from_"), end=args.get("to"),
+                                   purpose=args.get("purpose"))
+
+    @blp.secured(403)
+    @blp.arguments(VisitHeadersSchema(), location="headers")
+    @blp.arguments(VisitBodySchema())
+    @blp.response(201, VisitSchema)
+    @blp.alt_response(200, schema=VisitSchema, description="Idempotent replay", success=True)
+    def post(self, headers, body):
+        """File a visit (grid workers): the household or place, why, notes, photos, where, and
+        a follow-up case; honours Idempotency-Key."""
+        visit, created = records.file_visit(principal=authenticate(), data=body,
+                                            idempotency_key=headers.get("idempotency_key"))
+        return visit, (201 if created else 200)
+
+
+@blp.route("/visit-purposes")
+class VisitPurposes(MethodView):
+    @blp.secured()
+    @blp.response(200, PurposesSchema)
+    def get(self):
+        """What a visit may be for (GRIDHUB_VISIT_PURPOSES)."""
+        return {"purposes": records.purposes()}

@@ -33,6 +33,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench/sla.py
 	$(BIN)/python scripts/bench/fanout.py
 	$(BIN)/python scripts/bench/patrol_points.py
+	$(BIN)/python scripts/bench/worker_stats.py
 
 clean:
 	rm -rf $(VENV) .coverage htmlcov test-artifacts  # the embedded data (./var/) is kept

@@ -24,7 +24,7 @@ from server.grids.models import Region
 from server.hub.models import Favourite, Hall, RecentUse, ServiceItem, UsageDay
 from server.inbox.models import Device, Notification
 from server.organisation.models import Department
-from server.patrols.models import CheckIn, Patrol, PatrolPoint, Visit, WorkLog
+from server.patrols.models import CheckIn, Patrol, PatrolPoint, PointRules, Visit, WorkLog
 from server.pii import PiiKey
 from server.webhooks.models import WebhookSubscription
 
@@ -33,7 +33,7 @@ DOCUMENTS: tuple[type[Document], ...] = (
     Client, UsedAssertion, PiiKey, Region, Department, Category, SlaProfile, RegionCalendar,
     Hall, ServiceItem, Favourite, RecentUse, UsageDay, AuditEntry, WebhookSubscription,
     Notification, Device, Callback, ReplyTemplate, Patrol, PatrolPoint, CheckIn,
-    WorkLog, Visit,
+    WorkLog, Visit, PointRules,
 )
 
 

@@ -97,6 +97,16 @@ EXAMPLES: dict[tuple[str, str], Example] = {
             "lat": 36.9151, "lng": 121.5249, "coord_system": "wgs84"}},
         headers={"Idempotency-Key": "visit-5b0e9c"}),
     ("GET", "/api/v1/visits"): read("supervisor", query={"purpose": "独居老人"}),
+    ("PUT", "/api/v1/point-rules/{county}"): Example("admin", path={"county": "371083"}, body={
+        "effective_from": "2027-01-01", "rules": {
+            "per_patrol_hour": 1, "patrol_hours_cap_per_day": 6, "per_event_found": 2,
+            "per_self_handled": 1, "per_verification_on_time": 1, "per_visit": 1.5,
+            "per_log": 0.5, "per_missed_checkin_day": -2}}),
+    ("GET", "/api/v1/point-rules/{county}"): read("supervisor", path={"county": "371083"}),
+    ("GET", "/api/v1/stats/workers"): read("supervisor", query={"from": "2026-12-01",
+                                                                "group_by": "worker"}),
+    ("GET", "/api/v1/stats/workers/export"): read("supervisor", query={
+        "from": "2026-12-01", "format": "csv"}),
     ("GET", "/api/v1/cases/nearby"): read("gridworker", query={
         "lat": 36.9128, "lng": 121.5262, "category": "0102"}),
     ("GET", "/api/v1/cases/{case_id}"): read("dispatcher", path={"case_id": CASE_IN_PROGRESS}),

@@ -37,6 +37,7 @@ class Patrol(Document):
     tail = DictField()  # the last counted position: at, lng, lat, grid
     point_count = IntField(default=0)
     flagged_count = IntField(default=0)
+    duration_s = FloatField(default=0.0)  # written at the end: from start to end
     distance_m = FloatField(default=0.0)
     inside_m = FloatField(default=0.0)
     moving_s = FloatField(default=0.0)
@@ -131,6 +132,7 @@ class Visit(Document):
     lat = FloatField()
     grid = StringField()
     visited_at = DateTimeField(required=True)
+    day = StringField()  # YYYY-MM-DD (Shanghai) of visited_at
     case = StringField()  # a follow-up case
     scope = ListField(StringField())
     idempotency_key = StringField()  # "<worker key>|<Idempotency-Key>"
@@ -140,3 +142,16 @@ class Visit(Document):
     meta = {"collection": "visits", "indexes": [
         {"fields": ["idempotency_key"], "unique": True, "sparse": True},
         ("scope", "-visited_at"), ("worker", "-visited_at")]}
+
+
+class PointRules(Document):
+    """A county's points rules (积分, workflows/points.py), one version per effective day."""
+
+    county = StringField(required=True)
+    effective_from = StringField(required=True)  # YYYY-MM-DD
+    rules = DictField(required=True)
+    created_by = StringField()
+    created_at = DateTimeField(required=True, default=now_utc)
+
+    meta = {"collection": "point_rules", "indexes": [
+        {"fields": ["county", "effective_from"], "unique": True}]}

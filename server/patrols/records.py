@@ -130,7 +130,8 @@ def file_visit(*, principal: Principal, data: dict[str, Any], idempotency_key: s
         raise Unprocessable("走访时间须在最近 7 天内且不晚于当前时间", reason="invalid_visited_at")
     visit = Visit(id=ObjectId(), worker=principal.id, worker_name=principal.name,
                   subject=data["subject"], address=data.get("address"), purpose=data["purpose"],
-                  notes=data.get("notes"), visited_at=visited_at, scope=_scope(principal),
+                  notes=data.get("notes"), visited_at=visited_at, day=_today(visited_at).isoformat(),
+                  scope=_scope(principal),
                   idempotency_key=key, idempotency_hash=digest if key else None, created_at=now)
     if data.get("location"):
         where = data["location"]

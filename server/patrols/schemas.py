@@ -178,3 +178,64 @@ class VisitArgsSchema(ListArgsSchema):
 
 class PurposesSchema(Schema):
     purposes = fields.List(fields.String())
+
+
+class WorkerStatsArgsSchema(ListArgsSchema):
+    region = fields.String(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"),
+                           metadata={"description": "a county, town, community or grid code"})
+    group_by = fields.String(load_default="worker",
+                             validate=validate.OneOf(("worker", "community", "town")))
+
+
+class WorkerStatsExportArgsSchema(WorkerStatsArgsSchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+
+
+class WorkerRowSchema(Schema):
+    key = fields.String(metadata={"description": "the worker's id, or the community / town code"})
+    name = fields.String()
+    grid = fields.String(allow_none=True)
+    town = fields.String(allow_none=True)
+    town_name = fields.String(allow_none=True)
+    community = fields.String(allow_none=True)
+    community_name = fields.String(allow_none=True)
+    workers = fields.Integer()
+    patrol_days = fields.Integer()
+    patrol_hours = fields.Float()
+    distance_km = fields.Float()
+    inside_share = fields.Float(allow_none=True, metadata={
+        "description": "share of the patrolled distance inside the worker's own grids"})
+    grid_coverage = fields.Float(allow_none=True, metadata={
+        "description": "share of own grids visited on a patrol at least once in the period"})
+    checkin_days = fields.Integer()
+    missed_checkin_days = fields.Integer(metadata={
+        "description": "working days (county calendar, up to today) without a check-in"})
+    events_found = fields.Integer()
+    self_handled = fields.Integer()
+    verifications = fields.Integer()
+    verifications_on_time = fields.Integer()
+    visits = fields.Integer()
+    logs = fields.Integer()
+    points = fields.Float(metadata={"description": "积分, by the county's rules in force each day"})
+    rank_in_town = fields.Integer(metadata={"description": "by points, within the worker's town"})
+
+
+class WorkerStatsSchema(Schema):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    region = fields.String(allow_none=True)
+    group_by = fields.String()
+    rows = fields.List(fields.Nested(WorkerRowSchema))
+
+
+class PointRulesBodySchema(Schema):
+    effective_from = fields.Date(required=True, validate=DAY_RANGE)
+    rules = fields.Dict(required=True, metadata={
+        "description": "per_patrol_hour, patrol_hours_cap_per_day, per_event_found, "
+                       "per_self_handled, per_verification_on_time, per_visit, per_log, "
+                       "per_missed_checkin_day (numbers; those left out take the defaults)"})
+
+
+class PointRulesSchema(Schema):
+    county = fields.String()
+    versions = fields.List(fields.Dict())

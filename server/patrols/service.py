@@ -204,6 +204,7 @@ def _finish(patrol: Patrol, *, ended_at: datetime, by: str) -> bool:
     figures, track = _recount(patrol)
     written = Patrol.objects(id=patrol.id, status="open", version=patrol.version).update_one(
         set__status="ended", set__ended_at=ended_at, set__ended_by=by, unset__open_worker=True,
+        set__duration_s=max(0.0, (aware(ended_at) - aware(patrol.started_at)).total_seconds()),
         set__distance_m=figures.distance_m, set__inside_m=figures.inside_m,
         set__moving_s=figures.moving_s, set__inside_s=figures.inside_s,
         set__grids_visited=sorted(figures.grids | set(patrol.grids_visited)), set__track=track,

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from flask import Response
 from flask.views import MethodView
 
 from server.auth.principals import authenticate
 from server.extensions.api import Blueprint, Page
-from server.patrols import checkins, records, service
+from server.patrols import assessment, checkins, records, service
 from server.patrols.schemas import (
     BatchSchema,
     CheckInCreateSchema,
@@ -14,6 +15,8 @@ from server.patrols.schemas import (
     ListArgsSchema,
     PatrolDetailSchema,
     PatrolSchema,
+    PointRulesBodySchema,
+    PointRulesSchema,
     PointsHeadersSchema,
     PointsSchema,
     PurposesSchema,
@@ -21,6 +24,9 @@ from server.patrols.schemas import (
     VisitBodySchema,
     VisitHeadersSchema,
     VisitSchema,
+    WorkerStatsArgsSchema,
+    WorkerStatsExportArgsSchema,
+    WorkerStatsSchema,
     WorkLogBodySchema,
     WorkLogSchema,
 )
@@ -171,3 +177,43 @@ class VisitPurposes(MethodView):
     def get(self):
         """What a visit may be for (GRIDHUB_VISIT_PURPOSES)."""
         return {"purposes": records.purposes()}
+
+
+@blp.route("/stats/workers")
+class WorkerStats(MethodView):
+    @blp.secured(403, 404)
+    @blp.arguments(WorkerStatsArgsSchema(), location="query")
+    @blp.response(200, WorkerStatsSchema)
+    def get(self, args):
+        """Per-worker assessment (考核): patrols, coverage, check-ins, events, visits, logs and
+        points over a period; per worker (ranked in each town), community or town."""
+        return assessment.workers(principal=authenticate(), args=args)
+
+
+@blp.route("/stats/workers/export")
+class WorkerStatsExport(MethodView):
+    @blp.secured(403, 404)
+    @blp.arguments(WorkerStatsExportArgsSchema(), location="query")
+    @blp.response(200, description="CSV or XLSX with Chinese headers")
+    def get(self, args):
+        """The assessment as a file (the same rows)."""
+        body, mimetype, filename = assessment.export(principal=authenticate(), args=args)
+        return Response(body, mimetype=mimetype,
+                        headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@blp.route("/point-rules/<county>")
+class PointRulesItem(MethodView):
+    @blp.secured(403)
+    @blp.response(200, PointRulesSchema)
+    def get(self, county):
+        """A county's points rules (积分), every version by the day it takes effect."""
+        return assessment.rules_of(county=county)
+
+    @blp.secured(403, 404, 409)
+    @blp.arguments(PointRulesBodySchema())
+    @blp.response(200, PointRulesSchema)
+    def put(self, body, county):
+        """Add (or, before it takes effect, change) a version of a county's points rules."""
+        return assessment.put_rules(principal=authenticate(), county=county,
+                                    effective_from=body["effective_from"], rules=body["rules"])

@@ -133,7 +133,7 @@ def test_every_stored_document_is_in_the_list_whose_indexes_init_db_creates(app)
     assert ours == set(DOCUMENTS)
     result = app.test_cli_runner().invoke(cli, ["init-db"])
     assert result.exit_code == 0, result.output
-    assert result.output.count("indexes ready:") == len(DOCUMENTS) == 32
+    assert result.output.count("indexes ready:") == len(DOCUMENTS) == 33
 
 
 def test_every_task_beat_schedules_is_registered_with_the_apps_celery(app):

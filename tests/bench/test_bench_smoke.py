@@ -22,6 +22,7 @@ SMOKE = {
     "fanout.py": ["--pushes", "20", "--alerts", "2", "--rtt-pushes", "10"],
     "detections.py": ["--minutes", "0.1", "--rate", "300", "--devices", "3"],
     "patrol_points.py": ["--batches", "2", "--size", "20", "--rounds", "1"],
+    "worker_stats.py": ["--workers", "3", "--days", "5", "--rounds", "1"],
     "load.py": ["--rates", "4", "--seconds", "1", "--workers", "2", "--threads", "2",
                 "--clients", "4"],
 }

@@ -222,7 +222,8 @@ def create_platform_admin_command(username: str, name: str, password: str) -> No
 
 @cli.command("seed-demo")
 @click.option("--cases/--no-cases", default=True, show_default=True,
-              help="also file the demo's cases (every state and SLA light), once")
+              help="also file the demo's cases (every state and SLA light) and the grid "
+                   "worker's last week of patrols, check-ins, logs and visits, once")
 @with_appcontext
 def seed_demo_command(cases: bool) -> None:
     """Load the demo county 乳山市 (371083) with its demo users (and its cases)."""
@@ -231,7 +232,10 @@ def seed_demo_command(cases: bool) -> None:
 
     counts = seed_demo()
     if cases:
+        from server.demo_patrols import seed_demo_week
+
         counts["cases_filed"] = seed_demo_cases()
+        counts.update({f"week_{k}": v for k, v in seed_demo_week().items()})
     click.echo("demo county loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     click.echo(f"demo users: platform admin dispatcher supervisor handler gridworker resident "
                f"(password: {DEMO_PASSWORD})")
@@ -286,10 +290,14 @@ def _embedded_demo(app) -> None:
         click.echo(f"embedded database in {folder} (kept across restarts; "
                    "`gridhub run --fresh` starts it empty)")
     else:
+        from server.demo_patrols import seed_demo_week
+
         seed_demo()
         cases = seed_demo_cases()
+        week = seed_demo_week()
         click.echo(f"embedded database in {folder}: demo county 乳山市 loaded "
-                   f"with {cases} open and closed cases")
+                   f"with {cases} open and closed cases and the grid worker's last week "
+                   f"({week.get('patrols', 0)} patrols)")
     app.config["IDENTITY_PROVIDER"] = app.config["IDENTITY_PROVIDER"] or "dev"
     app.config["DEMO"] = True
     click.echo(f"demo users platform, admin, dispatcher, supervisor, handler, gridworker, "

@@ -30,7 +30,7 @@ export function mapBox(label, cls = "") {
  * Draw into a box already in the page: `grids` a FeatureCollection (polygons, named),
  * `points` [{lat, lng, light, label, onclick}]. Fits the view to what is drawn.
  */
-export async function drawMap(box, settings, { grids, points = [], heat = null }) {
+export async function drawMap(box, settings, { grids, points = [], heat = null, patrols = null }) {
   const L = await loadLeaflet();
   const map = L.map(box, { attributionControl: false, zoomSnap: 0.25 });
   if (settings.map_tiles) L.tileLayer(settings.map_tiles, { maxZoom: 19 }).addTo(map);
@@ -51,6 +51,20 @@ export async function drawMap(box, settings, { grids, points = [], heat = null }
       onEachFeature: (feature, layer) => layer.bindTooltip(
         `${feature.properties.name}：${feature.properties.count} 件（在办 ${feature.properties.open}）`),
     }));
+  }
+  for (const feature of (patrols && patrols.features) || []) {  // the day's tracks, where workers are
+    const { kind, name, distance_m: metres, at, patrolling } = feature.properties;
+    if (kind === "track") {
+      layers.push(L.geoJSON(feature, { style: { color: "#7b3fe4", weight: 3, opacity: 0.8 } })
+        .bindTooltip(`${name} 巡查轨迹 ${(metres / 1000).toFixed(1)} 公里`));
+    } else {
+      const [lng, lat] = feature.geometry.coordinates;
+      const time = new Date(at).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
+      layers.push(L.circleMarker([lat, lng], { radius: 6, weight: 3, color: "#7b3fe4",
+        fillColor: patrolling ? "#7b3fe4" : "#fff", fillOpacity: 1 })
+        .bindTooltip(`${name} ${patrolling ? "巡查中" : "最后位置"} ${time}`,
+          { permanent: true, direction: "top", className: "worker-label" }));
+    }
   }
   for (const p of points) {
     const marker = L.circleMarker([p.lat, p.lng], {

@@ -58,8 +58,8 @@ RULES: dict[tuple[str, str], Rule] = {
              "patrols.Visits POST", "patrols.VisitPurposes GET"),
     **_rules(frozenset({*OVERSIGHT, "grid_worker"}), None, "patrols.Patrols GET",
              "patrols.PatrolItem GET", "patrols.CheckIns GET", "patrols.WorkLogs GET",
-             "patrols.Visits GET", "patrols.WorkerStats GET", "patrols.WorkerStatsExport GET",
-             "patrols.PointRulesItem GET"),
+             "patrols.Visits GET", "patrols.PatrolMap GET", "patrols.WorkerStats GET",
+             "patrols.WorkerStatsExport GET", "patrols.PointRulesItem GET"),
     **_rules(ADMIN, None, "patrols.PointRulesItem PUT"),
     # 常用语: staff pick them, a county's admin keeps them
     **_rules(STAFF, None, "catalog.ReplyTemplates GET"),

@@ -85,6 +85,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         headers={"Idempotency-Key": "patrol-batch-7d1c2e"}),
     ("GET", "/api/v1/patrols"): read("supervisor", query={"from": "2026-12-01"}),
     ("GET", "/api/v1/patrols/{patrol_id}"): Example("supervisor", path={"patrol_id": PATROL}),
+    ("GET", "/api/v1/patrols/map"): read("supervisor", query={"region": "371083001"}),
     ("POST", "/api/v1/patrols/{patrol_id}/end"): Example("gridworker", path={"patrol_id": PATROL}),
     ("PUT", "/api/v1/worklogs/{day}"): Example("gridworker", path={"day": {"resolve": "today"}}, body={
         "text": "上午巡查胜利街、府前路，发现路边暴露垃圾一处已上报；下午走访独居老人两户。",

@@ -239,3 +239,16 @@ class PointRulesBodySchema(Schema):
 class PointRulesSchema(Schema):
     county = fields.String()
     versions = fields.List(fields.Dict())
+
+
+class MapArgsSchema(Schema):
+    day = fields.Date(validate=DAY_RANGE, metadata={"description": "default: today"})
+    region = fields.String(validate=validate.Regexp(r"^\d{6}(\d{3}){0,3}$"))
+
+
+class PatrolMapSchema(Schema):
+    type = fields.String()
+    day = fields.String()
+    features = fields.List(fields.Dict(), metadata={
+        "description": "LineString per patrol (kind track), Point per worker (kind "
+                       "last_position, with its time and whether still patrolling)"})

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -307,3 +307,33 @@ class Viewed:
 
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
         return [self.shape(document) for document in self.query[window]]
+
+
+def day_map(*, principal: Principal, day: date | None = None, region: str | None = None,
+            now: datetime | None = None) -> dict[str, Any]:
+    """A day's patrols in the caller's scope as GeoJSON: each patrol's simplified track (open
+    ones drawn from their positions so far) and each worker's last position with its time."""
+    now = now or now_utc()
+    day = day or now.astimezone(SHANGHAI).date()
+    query = scope_filter(principal) & Q(created_day=day.isoformat())
+    if region:
+        query &= Q(scope=region)
+    features: list[dict[str, Any]] = []
+    last: dict[str, dict[str, Any]] = {}
+    for patrol in Patrol.objects(query).exclude("batches").order_by("started_at").limit(500):
+        track = patrol.track if patrol.status == "ended" else _recount(patrol)[1]
+        if len(track) >= 2:
+            features.append({"type": "Feature", "geometry": {"type": "LineString",
+                                                             "coordinates": track},
+                             "properties": {"kind": "track", "patrol": str(patrol.id),
+                                            "worker": patrol.worker, "name": patrol.worker_name,
+                                            "status": patrol.status,
+                                            "distance_m": round(patrol.distance_m)}})
+        if patrol.tail:
+            last[patrol.worker] = {"type": "Feature", "geometry": {
+                "type": "Point", "coordinates": [patrol.tail["lng"], patrol.tail["lat"]]},
+                "properties": {"kind": "last_position", "worker": patrol.worker,
+                               "name": patrol.worker_name, "at": patrol.tail["at"],
+                               "patrolling": patrol.status == "open"}}
+    return {"type": "FeatureCollection", "day": day.isoformat(),
+            "features": features + list(last.values())}

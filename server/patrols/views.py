@@ -13,7 +13,9 @@ from server.patrols.schemas import (
     CheckInCreateSchema,
     CheckInSchema,
     ListArgsSchema,
+    MapArgsSchema,
     PatrolDetailSchema,
+    PatrolMapSchema,
     PatrolSchema,
     PointRulesBodySchema,
     PointRulesSchema,
@@ -58,6 +60,18 @@ class Patrols(MethodView):
     def post(self):
         """Start a patrol (grid workers); one open patrol each (409 `patrol_open`)."""
         return service.start(principal=authenticate())
+
+
+@blp.route("/patrols/map")
+class PatrolMap(MethodView):
+    @blp.secured(403)
+    @blp.arguments(MapArgsSchema(), location="query")
+    @blp.response(200, PatrolMapSchema)
+    def get(self, args):
+        """A day's patrol tracks and each worker's last position, as GeoJSON (the supervisor's
+        map)."""
+        return service.day_map(principal=authenticate(), day=args.get("day"),
+                               region=args.get("region"))
 
 
 @blp.route("/patrols/<objectid:patrol_id>")

@@ -223,3 +223,25 @@ def test_positions_are_not_taken_without_an_open_patrol_of_ones_own(as_user, dem
     answer = send(as_user(other.username), patrol, route())
     assert answer.status_code == 404 and PatrolPoint.objects.count() == 0
     assert Case.objects.count() == 0
+
+
+def test_the_days_map_draws_each_track_and_each_workers_last_position(as_user, demo):
+    patrol = started()
+    send(as_user("gridworker"), patrol, route())
+    day = Patrol.objects.get().created_day  # the patrol's day, whatever the hour of the run
+    shown = as_user("supervisor").get("/api/v1/patrols/map", query_string={"day": day}).json
+    kinds = {f["properties"]["kind"]: f for f in shown["features"]}
+    assert kinds["track"]["geometry"]["type"] == "LineString"
+    assert kinds["last_position"]["geometry"]["coordinates"] == [121.5375, 36.915]
+    assert kinds["last_position"]["properties"]["patrolling"] is True
+
+
+def test_another_towns_map_shows_none_of_this_towns_patrols(as_user, demo):
+    patrol = started()
+    send(as_user("gridworker"), patrol, route())
+    other = staff_of("371083002", "supervisor")
+    day = Patrol.objects.get().created_day
+    assert as_user("supervisor").get("/api/v1/patrols/map", query_string={"day": day}).json[
+        "features"]
+    assert as_user(other.username).get("/api/v1/patrols/map", query_string={"day": day}).json[
+        "features"] == []

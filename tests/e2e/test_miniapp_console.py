@@ -290,3 +290,23 @@ def test_a_resident_sees_the_cases_they_follow_and_stops_following_one(phones):
     resident.page.locator(".toast").filter(has_text="已取消关注").wait_for()
     resident.page.locator(".follows .empty").wait_for()
     assert Case.objects.get(id=case["id"]).follower_count == 0
+
+
+def test_the_supervisors_map_draws_todays_patrol_and_where_the_worker_is(phones):
+    from datetime import timedelta
+
+    from server.patrols import service
+    from tests.clock import from_now
+
+    worker = principal_of("gridworker")
+    patrol = service.start(principal=worker)  # now: today's, whatever the hour
+    t0 = from_now(minutes=-4)  # a phone a little behind the server's clock
+    service.add_points(principal=worker, patrol_id=patrol["id"], key="walk", points=[
+        {"lat": 36.915, "lng": round(121.5225 + 0.001 * i, 4), "coord_system": "wgs84",
+         "accuracy_m": 8.0, "at": t0 + timedelta(seconds=20 * i)} for i in range(10)])
+    supervisor = phones("supervisor#map", user="supervisor")
+    supervisor.page.locator(".board-map[data-drawn]").wait_for()
+    label = supervisor.page.locator(".board-map .worker-label")
+    assert "胜利街网格员 巡查中" in label.inner_text()
+    assert supervisor.page.locator(".board-map path[stroke='#7b3fe4']").count() >= 1
+    supervisor.shot("32-supervisor-map-patrols")

@@ -89,10 +89,11 @@ async function board(ctx, shown) {
 /** The open cases of the board on a map, coloured by light, in the grids of the scope. */
 async function caseMapView(ctx) {
   const [from, to] = PERIODS.days30[1]();
-  const [page, grids, heat] = await Promise.all([
+  const [page, grids, heat, patrols] = await Promise.all([
     ctx.session.page("/supervision/board", { ...query(), page_size: 100 }),
     ctx.session.get("/grids", filters.region ? { region: filters.region } : {}),
-    ctx.session.get("/stats/hotspots", { from, to, region: filters.region, category: filters.category })]);
+    ctx.session.get("/stats/hotspots", { from, to, region: filters.region, category: filters.category }),
+    ctx.session.get("/patrols/map", filters.region ? { region: filters.region } : {})]);
   const points = page.items.filter((item) => item.location).map((item) => ({
     ...item.location, light: item.light, label: `${item.code} ${item.summary}`,
     onclick: () => navigate(`case/${item.id}`),
@@ -100,8 +101,8 @@ async function caseMapView(ctx) {
   const box = mapBox(`在办案件地图：${points.length} 件`, "board-map");
   mount(ctx.view, h("div.card", h("h2", "案件地图", h("span.muted", `（${points.length}）`)),
     h("div.legend", LIGHTS.map(([key, label]) => h("span", light(key), label)),
-      h("span", h("span.heat"), "近30天案件多")), box));
-  await drawMap(box, ctx.settings, { grids, points, heat });
+      h("span", h("span.heat"), "近30天案件多"), h("span", h("span.track"), "今日巡查轨迹")), box));
+  await drawMap(box, ctx.settings, { grids, points, heat, patrols });
 }
 
 /** 回访: the callbacks 不满意 evaluations opened, soonest due first, each closed with its outcome. */

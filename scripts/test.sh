@@ -32,6 +32,6 @@ fi
 export GRIDHUB_REQUIRE_BROWSER=1
 
 ruff check .
-python -m pytest --cov --cov-report=term:skip-covered "$@"
+python -m pytest --cov --cov-report=term:skip-covered --durations=15 "$@"
 python -m coverage report --include='workflows/*' --fail-under=100 >/dev/null \
   || { echo "workflows/ must keep 100 % branch coverage" >&2; python -m coverage report --include='workflows/*' -m; exit 1; }

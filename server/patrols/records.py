@@ -84,7 +84,9 @@ def put_log(*, principal: Principal, day: date, data: dict[str, Any],
     log.patrols, log.cases = patrols, _cases(principal, data.get("cases", []))
     if existing is not None:
         log.version += 1
-    log.save()
+    # A new day's log is inserted (a second writer of the same day meets the unique index: 409);
+    # an existing one is saved by its id.
+    log.save(force_insert=existing is None)
     attachments.attach_to_record(ids=photos, record=record, scope=log.scope)
     return log, existing is None
 

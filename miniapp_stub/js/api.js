@@ -94,8 +94,10 @@ export class Session {
   refresh() {
     if (!this.tokens || !this.tokens.refresh) return Promise.resolve(false);
     if (!this.refreshing) {
+      // Refused (the refresh token expired or was revoked): signed out. No signal: kept, for
+      // the next try — a phone offline for an hour is not signed out by it.
       this.refreshing = this.grant({ grant_type: "refresh_token", refresh_token: this.tokens.refresh })
-        .then(() => true, () => { this.clear(); return false; })
+        .then(() => true, (error) => { if (error.status) this.clear(); return false; })
         .finally(() => { this.refreshing = null; });
     }
     return this.refreshing;

@@ -157,20 +157,31 @@ export function caseMap(ctx, c) {
   return { box, draw };
 }
 
-/** A photo picker: choose → upload at once → thumbnail; `.ids()` gives the attachment ids. */
-export function photoPicker(session, { max = 9 } = {}) {
+/** A photo picker: choose → upload at once → thumbnail; `.ids()` gives the attachment ids.
+ *  With `keep`, a photo chosen without signal is kept on the phone instead (`.files()`), for the
+ *  outbox to upload with its form. */
+export function photoPicker(session, { max = 9, keep = false } = {}) {
   const uploaded = [];
+  const kept = [];
   const add = h("button.add", { type: "button" }, "＋ 拍照");
   const box = h("div.photos", add);
   add.addEventListener("click", () => busy(add, async () => {
     const file = await chooseImage();
     if (!file) return;
-    const attachment = await session.upload(file);
-    uploaded.push(attachment.id);
-    add.before(h("img", { src: URL.createObjectURL(file), alt: "已上传照片", dataset: { attachment: attachment.id } }));
-    if (uploaded.length >= max) add.classList.add("hidden");
+    let attachment = null;
+    try {
+      if (!keep || navigator.onLine) attachment = await session.upload(file);
+    } catch (error) {
+      if (!keep || error.status !== 0) throw error;
+    }
+    if (attachment) uploaded.push(attachment.id);
+    else kept.push(file);
+    add.before(h("img", { src: URL.createObjectURL(file), alt: attachment ? "已上传照片" : "待上传照片",
+      dataset: { attachment: attachment ? attachment.id : "kept" } }));
+    if (uploaded.length + kept.length >= max) add.classList.add("hidden");
   }));
   box.ids = () => [...uploaded];
+  box.files = () => [...kept];
   return box;
 }
 

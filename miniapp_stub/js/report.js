@@ -5,6 +5,7 @@
 
 import { categories, categoryOptions, photoPicker } from "./cases.js";
 import { getLocation } from "./bridge.js";
+import { enqueue, offline } from "./outbox.js";
 import { busy, empty, field, h, mount, navigate, newKey, notice, select, toast } from "./ui.js";
 
 function attributeControl(attribute) {
@@ -54,8 +55,9 @@ function locator(session) {
   const locate = async () => {
     current = null;
     text.textContent = "定位中…";
+    let position = null;
     try {
-      const position = await getLocation();
+      position = await getLocation();
       const placed = await session.get("/grids/locate",
         { lat: position.lat, lng: position.lng, coord_system: position.coord_system });
       const names = [placed.town, placed.community, placed.grid].filter(Boolean).map((n) => n.name);
@@ -64,6 +66,12 @@ function locator(session) {
         + `（${position.lat.toFixed(5)}, ${position.lng.toFixed(5)}${position.simulated ? "，演示位置" : ""}）`;
       box.dataset.grid = placed.grid ? placed.grid.code : "";
     } catch (error) {
+      if (position && offline(error)) {  // no signal: the phone's position is kept as it is
+        current = position;
+        text.textContent = `无网络，已记录位置（${position.lat.toFixed(5)}, ${position.lng.toFixed(5)}），`
+          + "联网后由服务器确定网格";
+        return;
+      }
       text.textContent = error.message || "无法定位";
     }
   };
@@ -78,7 +86,7 @@ function locator(session) {
  * residents, "event" for grid workers); `nearby`: check for duplicates first; `contact`: ask for
  * a callback number.
  */
-export async function reportForm(ctx, { kind, nearby = false, contact = false, title, done }) {
+export async function reportForm(ctx, { kind, nearby = false, contact = false, title, done, outbox = null }) {
   const groups = await categoryOptions(ctx.session, kind);
   const categoryMap = await categories(ctx.session);
   const category = select("category", groups, { placeholder: "请选择问题类别", required: true });
@@ -87,7 +95,7 @@ export async function reportForm(ctx, { kind, nearby = false, contact = false, t
   const address = h("input", { name: "address", maxLength: 200, placeholder: "如：胜利街与府前路交叉口东北角（选填）" });
   const phone = contact ? h("input", { name: "contact_phone", type: "tel", inputmode: "numeric", maxLength: 11,
     placeholder: "默认使用您在爱山东登记的手机号（选填）" }) : null;
-  const pictures = photoPicker(ctx.session);
+  const pictures = photoPicker(ctx.session, { keep: Boolean(outbox) });
   const where = locator(ctx.session);
   const attributesBox = h("div");
   let attributes = [];
@@ -114,9 +122,14 @@ export async function reportForm(ctx, { kind, nearby = false, contact = false, t
       mount(message, notice("尚未获得位置，请点击“重新定位”", "error"));
       return;
     }
-    if (nearby && !duplicatesSeen) {
-      const near = await ctx.session.get("/cases/nearby",
-        { lat: position.lat, lng: position.lng, coord_system: position.coord_system, category: category.value });
+    if (nearby && !duplicatesSeen && !(outbox && !navigator.onLine)) {
+      let near = [];
+      try {
+        near = await ctx.session.get("/cases/nearby",
+          { lat: position.lat, lng: position.lng, coord_system: position.coord_system, category: category.value });
+      } catch (error) {
+        if (!outbox || !offline(error)) throw error;  // no signal: filed without the check
+      }
       duplicatesSeen = true;
       if (near.length) {
         mount(message, h("div.card.duplicates",
@@ -146,10 +159,28 @@ export async function reportForm(ctx, { kind, nearby = false, contact = false, t
       if (value !== undefined) answers[a.attribute.code] = value;
     }
     if (Object.keys(answers).length) body.attributes = answers;
+    const keep = async () => {  // no signal: into the outbox, sent when the connection returns
+      const chosen = categoryMap.get(category.value);
+      await enqueue({ owner: ctx.me.id, kind: "report", label: `上报：${chosen ? chosen.name : category.value}`,
+        method: "POST", path: "/cases", body, photos: pictures.files(), key: idempotencyKey });
+      outbox.changed();
+      mount(ctx.view, h("div.card.kept",
+        h("h2", "已保存到待上传"),
+        h("p.muted", "网络不可用或不稳定。恢复后将自动按顺序上传，不会重复提交。"),
+        h("button.primary", { type: "button", onclick: () => done(null) }, "继续上报")));
+    };
+    if (outbox && (!navigator.onLine || pictures.files().length)) {
+      await keep();
+      return;
+    }
     let created;
     try {
       created = await ctx.session.post("/cases", body, { "Idempotency-Key": idempotencyKey });
     } catch (error) {
+      if (outbox && offline(error)) {
+        await keep();
+        return;
+      }
       mount(message, notice(error.message, "error"));
       return;
     }

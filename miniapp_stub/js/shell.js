@@ -111,7 +111,12 @@ export async function start({ role, roleLabel, title, tabs, routes, badges, resi
   }
   who.textContent = me.name;
   signOut.classList.remove("hidden");
-  signOut.addEventListener("click", async () => { await session.signOut(); location.hash = ""; location.reload(); });
+  signOut.addEventListener("click", async () => {
+    await session.signOut();
+    navigator.serviceWorker?.controller?.postMessage("forget");  // the kept answers were this user's
+    location.hash = "";
+    location.reload();
+  });
 
   const buttons = tabs.map((tab) => h("button", { type: "button", dataset: { hash: tab.hash },
     onclick: () => { location.hash = tab.hash; } }, tab.label));

@@ -124,7 +124,8 @@ export function router(routes, fallback) {
 }
 
 export function navigate(hash) {
-  if (location.hash === `#${hash}`) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  // The same route again ("" and "#" are both the first tab): shown anew, as a hash change would.
+  if (location.hash.replace(/^#/, "") === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
   else location.hash = hash;
 }
 

@@ -57,6 +57,15 @@ def alerts(app):
         yield celery
 
 
+def until(phone, expression: str, timeout_ms: int = 15_000) -> None:
+    """Wait for a page expression to hold (the page's CSP forbids wait_for_function's eval)."""
+    for _ in range(timeout_ms // 100):
+        if phone.page.evaluate(expression):
+            return
+        phone.page.wait_for_timeout(100)
+    raise AssertionError(f"never true: {expression}")
+
+
 class Phone:
     """One user's phone: a browser context with location granted, its page, and the console
     errors and failed requests it saw (a page that logs an error fails the test)."""

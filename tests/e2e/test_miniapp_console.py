@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from server.cases import attachments
+from tests.e2e.conftest import until
 from tests.factories import CaseFactory, principal_of
 
 
@@ -22,13 +23,6 @@ def photo_of(owner: str, colour) -> str:
     return str(attachments.store(owner=principal_of(owner).key, data=buffer.getvalue()).id)
 
 
-def until(phone, expression, timeout_ms=10_000):
-    """Wait for a page expression to hold (the page's CSP forbids wait_for_function's eval)."""
-    for _ in range(timeout_ms // 100):
-        if phone.page.evaluate(expression):
-            return
-        phone.page.wait_for_timeout(100)
-    raise AssertionError(f"never true: {expression}")
 
 
 def open_case(phone, case_id):

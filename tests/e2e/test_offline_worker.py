@@ -11,17 +11,11 @@ from server.auth.models import User
 from server.cases.attachments import Attachment
 from server.cases.models import Case
 from server.patrols.models import Visit
-from tests.e2e.conftest import ARTIFACTS, Phone
+from tests.e2e.conftest import ARTIFACTS, Phone, until
 
 REPORTS = ("胜利街菜市场东门口堆放生活垃圾", "胜利街12号门前井盖破损")
 
 
-def until(phone, expression, timeout_ms=15_000):
-    for _ in range(timeout_ms // 100):
-        if phone.page.evaluate(expression):
-            return
-        phone.page.wait_for_timeout(100)
-    raise AssertionError(f"never true: {expression}")
 
 
 def report_offline(phone, description, photo_file):

@@ -8,7 +8,7 @@ const DATA = "gridhub-data-v1";
 const FILES = [
   "app.html", "index.html", "icon.svg", "config.json", "css/app.css",
   "js/main.js", "js/api.js", "js/bridge.js", "js/cases.js", "js/chart.js", "js/map.js",
-  "js/outbox.js", "js/photos.js", "js/report.js", "js/shell.js", "js/ui.js",
+  "js/outbox.js", "js/patrol.js", "js/photos.js", "js/report.js", "js/shell.js", "js/ui.js",
   "js/pages/worker.js", "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css",
 ];
 // Reference data the worker's forms read (GET only): categories, visit purposes, who I am.

@@ -35,8 +35,8 @@ export async function getTicket() {
 }
 
 /** {lat, lng, coord_system, accuracy, simulated}: WGS84 from the browser. */
-export async function getLocation() {
-  if (native && native.getLocation) return native.getLocation();
+export async function getLocation({ fresh = false } = {}) {
+  if (native && native.getLocation) return native.getLocation({ fresh });
   const settings = await config();
   const fallback = (why) => {
     if (settings.demo && settings.demo_location) {
@@ -55,7 +55,7 @@ export async function getLocation() {
         const why = error.code === 1 ? "未获得定位权限，请在设置中允许定位" : "暂时无法定位，请稍后重试";
         try { resolve(fallback(why)); } catch (e) { reject(e); }
       },
-      { enableHighAccuracy: true, timeout: 10000, maximumAge: 30000 },
+      { enableHighAccuracy: true, timeout: 10000, maximumAge: fresh ? 0 : 30000 },
     );
   });
 }

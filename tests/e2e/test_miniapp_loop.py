@@ -89,7 +89,7 @@ def test_the_loop_closes_in_the_pages_with_the_residents_evaluation(phones, aler
     handler.page.locator(".tag").filter(has_text="已处置").wait_for()
 
     # 网格员: verify on site
-    worker.tab("待核查")
+    worker.tab("核查")
     worker.page.click(f".item[data-code='{code}']")
     worker.page.locator(".photos img[src^='blob:']").nth(1).wait_for()
     worker.shot("10-worker-verify")

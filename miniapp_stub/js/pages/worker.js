@@ -7,6 +7,7 @@
 import { getLocation } from "../bridge.js";
 import { caseDetail, caseList, countCases, followsCard, photoPicker } from "../cases.js";
 import { enqueue, offline, watch } from "../outbox.js";
+import { patrolView, recorder } from "../patrol.js";
 import { reportForm } from "../report.js";
 import { start } from "../shell.js";
 import { busy, field, h, mount, navigate, newKey, notice, select, toast } from "../ui.js";
@@ -113,12 +114,13 @@ const outbox = { changed: () => {} };
 
 const ctx = await start({
   role: "grid_worker", roleLabel: "网格员", title: "网格员 · 网格事件",
-  tabs: [{ hash: "", label: "上报" }, { hash: "visit", label: "走访" }, { hash: "log", label: "日志" },
-    { hash: "grid", label: "网格案件" }, { hash: "verify", label: "待核查" }],
+  tabs: [{ hash: "", label: "上报" }, { hash: "patrol", label: "巡查" }, { hash: "visit", label: "走访" },
+    { hash: "log", label: "日志" }, { hash: "grid", label: "案件" }, { hash: "verify", label: "核查" }],
   badges: async (c) => ({ verify: await countCases(c.session, { status: "handled" }) }),
   routes: {
     "": (c) => reportForm(c, { kind: "event", nearby: true, title: "事件上报", outbox,
       done: (created) => navigate(created ? `case/${created.id}` : "") }),
+    patrol: (c) => patrolView(c, outbox.recorder ||= recorder(c, outbox)),
     visit: (c) => visitForm(c, outbox),
     log: (c) => logForm(c, outbox),
     grid: async (c) => {
@@ -139,6 +141,7 @@ if (ctx) {
   ctx.view.before(bar);
   const watching = watch(ctx.session, ctx.me.id, bar);
   outbox.changed = () => watching.send();
+  outbox.recorder ||= recorder(ctx, outbox);  // records on every tab while a patrol is open
   warm(ctx.session);
   navigator.serviceWorker?.addEventListener("controllerchange", () => warm(ctx.session));
 }

@@ -71,7 +71,8 @@ def test_a_grid_workers_day_ends_on_the_supervisors_map_and_in_the_assessment(
     worker.page.locator(".patrol-status").filter(has_text="未在巡查").wait_for()
     until(worker, "document.querySelector('.outbox').dataset.count === '0'", timeout_ms=30_000)
     worker.tab("日志")
-    worker.page.fill("textarea[name=text]", "上午巡查胜利街一、二网格，巷道内发现建筑垃圾已上报，走访独居老人一户。")
+    worker.page.fill("textarea[name=text]",
+                     "上午巡查胜利街一、二网格，巷道内发现建筑垃圾已上报，走访独居老人一户。")
     worker.page.click("form.worklog button[type=submit]")
     worker.page.locator(".card.sent").wait_for()
     worker.shot("34-worker-day-log")

@@ -51,6 +51,12 @@ function save(item) { return run("readwrite", (store) => store.put(item)); }
 function remove(id) { return run("readwrite", (store) => store.delete(id)); }
 
 let flushing = null;
+
+/** The oldest item still to send that this flush has not tried yet. */
+async function waiting(owner, tried) {
+  const left = (await items(owner)).filter((item) => item.state !== "failed" && !tried.has(item.id));
+  return left.sort((a, b) => a.id - b.id)[0] || null;
+}
 const listeners = new Set();
 const changed = () => { for (const listener of listeners) listener(); };
 
@@ -58,8 +64,11 @@ const changed = () => { for (const listener of listeners) listener(); };
 export function flush(session, owner) {
   if (!flushing) {
     flushing = (async () => {
-      for (const item of (await items(owner)).sort((a, b) => a.id - b.id)) {
-        if (item.state === "failed") continue;
+      // Until nothing new is left: what is kept while a flush runs goes out with it.
+      const tried = new Set();
+      for (let next = await waiting(owner, tried); next; next = await waiting(owner, tried)) {
+        const item = next;
+        tried.add(item.id);
         item.state = "sending";
         await save(item);
         changed();
@@ -80,7 +89,7 @@ export function flush(session, owner) {
           item.error = refused ? error.message : null;
           await save(item);
           changed();
-          if (!refused) break;  // no signal, or the server is busy: the rest waits its turn
+          if (!refused) return;  // no signal, or the server is busy: the rest waits its turn
         }
         changed();
       }

@@ -16,6 +16,8 @@ from tests.conftest import ApiClient, token_for
 from tests.factories import UserFactory
 from workflows.case_table import ROLES
 
+PATH_VALUES = {"day": "2026-12-02"}  # a path part that must be a date (YYYY-MM-DD)
+
 
 def operations(app):
     """(endpoint, method, concrete path) of every operation the OpenAPI document lists."""
@@ -25,7 +27,8 @@ def operations(app):
     for path, item in spec["paths"].items():
         if path.startswith("/open311/"):
             continue  # GeoReport's own api_key, checked by its service (tests/open311)
-        concrete = re.sub(r"\{(\w+)\}", lambda m: "0" * 24 if m[1].endswith("id") else "371083", path)
+        concrete = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES.get(m[1])
+                          or ("0" * 24 if m[1].endswith("id") else "371083"), path)
         for method in item:
             if method.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                 endpoint, _ = adapter.match(concrete, method=method.upper())

@@ -59,10 +59,27 @@ def _visible(principal: Principal, patrol_id: ObjectId) -> Patrol:
     return found(Patrol.objects(Q(id=patrol_id) & scope_filter(principal)).first(), "巡查记录不存在")
 
 
-def _own_open(principal: Principal, patrol_id: ObjectId) -> Patrol:
+def _own(principal: Principal, patrol_id: ObjectId) -> Patrol:
     patrol = _visible(principal, patrol_id)
     if patrol.worker != principal.id:
         raise Forbidden("只能操作本人的巡查", reason="not_your_patrol")
+    return patrol
+
+
+def _own_open(principal: Principal, patrol_id: ObjectId) -> Patrol:
+    """The caller's open patrol. One the server ended for idleness is opened again by the
+    positions that were on their way (a phone without signal for longer than the idle time
+    loses nothing), unless the worker has started another since (409 `patrol_open`)."""
+    patrol = _own(principal, patrol_id)
+    if patrol.status == "ended" and patrol.ended_by == "idle":
+        try:
+            Patrol.objects(id=patrol.id, status="ended", ended_by="idle").update_one(
+                set__status="open", set__open_worker=principal.id, unset__ended_at=True,
+                unset__ended_by=True, inc__version=1)
+        except NotUniqueError:
+            raise Conflict("您已开始新的巡查，这次巡查的位置无法再补传",
+                           reason="patrol_open") from None
+        patrol.reload()
     if patrol.status != "open":
         raise Conflict("巡查已结束", reason="patrol_ended")
     return patrol
@@ -214,8 +231,12 @@ def _finish(patrol: Patrol, *, ended_at: datetime, by: str) -> bool:
 
 def end(*, principal: Principal, patrol_id: ObjectId,
         now: datetime | None = None) -> dict[str, Any]:
-    """End the caller's open patrol: figures recounted, the track simplified."""
-    patrol = _own_open(principal, patrol_id)
+    """End the caller's open patrol: figures recounted, the track simplified. Ending it again
+    (an end resent after a lost answer, or after the server ended it for idleness) answers it
+    as it is."""
+    patrol = _own(principal, patrol_id)
+    if patrol.status == "ended":
+        return _detail(patrol)
     if not _finish(patrol, ended_at=now or now_utc(), by="worker"):
         raise Conflict("巡查轨迹正在写入或已结束，请稍后重试", reason="patrol_busy")
     return _detail(patrol.reload())

@@ -142,11 +142,44 @@ def test_ending_recounts_the_figures_and_keeps_a_simplified_geojson_track(as_use
     assert ended.json["inside_m"] == pytest.approx(live["inside_m"], rel=0.001)
 
 
-def test_an_ended_patrol_takes_no_more_positions(as_user, demo):
+def test_a_patrol_its_worker_ended_takes_no_more_positions(as_user, demo):
     patrol, worker = started(), as_user("gridworker")
     worker.post(f"/api/v1/patrols/{patrol['id']}/end")
     answer = send(worker, patrol, route())
     assert answer.status_code == 409 and answer.json["errors"]["reason"] == "patrol_ended"
+
+
+def test_ending_a_patrol_again_answers_it_as_it_is(as_user, demo):
+    patrol, worker = started(), as_user("gridworker")
+    first = worker.post(f"/api/v1/patrols/{patrol['id']}/end")
+    again = worker.post(f"/api/v1/patrols/{patrol['id']}/end")
+    assert again.status_code == 200 and again.json["ended_at"] == first.json["ended_at"]
+
+
+def idle_ended(as_user):
+    """A patrol with one batch, ended by the server after its idle time."""
+    patrol = started(minutes_ago=200)
+    send(as_user("gridworker"), patrol, route(start_minutes_ago=190, lngs=[121.5225, 121.5235]))
+    Patrol.objects.update(set__last_activity_at=from_now(minutes=-185))
+    service.close_idle(now=from_now())
+    return patrol
+
+
+def test_positions_that_arrive_after_an_idle_end_reopen_the_patrol_and_nothing_is_lost(as_user, demo):
+    patrol, worker = idle_ended(as_user), as_user("gridworker")
+    late = send(worker, patrol, route(start_minutes_ago=100, lngs=[121.5245, 121.5255]), key="late")
+    assert late.status_code == 201 and late.json["patrol"]["status"] == "open"
+    ended = worker.post(f"/api/v1/patrols/{patrol['id']}/end").json
+    assert ended["ended_by"] == "worker" and ended["point_count"] == 4
+    assert ended["distance_m"] > 250  # 121.5225 … 121.5255: both batches counted
+
+
+def test_positions_for_an_idle_ended_patrol_after_a_new_one_started_are_refused(as_user, demo):
+    patrol, worker = idle_ended(as_user), as_user("gridworker")
+    assert worker.post("/api/v1/patrols").status_code == 201
+    late = send(worker, patrol, route(start_minutes_ago=100, lngs=[121.5245]), key="late")
+    assert late.status_code == 409 and late.json["errors"]["reason"] == "patrol_open"
+    assert Patrol.objects.get(id=patrol["id"]).status == "ended"
 
 
 def test_cases_the_worker_reported_during_the_patrol_are_linked_to_it(as_user, demo):

@@ -70,10 +70,12 @@ class Phone:
     """One user's phone: a browser context with location granted, its page, and the console
     errors and failed requests it saw (a page that logs an error fails the test)."""
 
-    def __init__(self, browser, base: str, shots: Path) -> None:
+    def __init__(self, browser, base: str, shots: Path, *, service_workers: str = "block") -> None:
+        # The worker page registers a service worker; a test that intercepts requests
+        # (page.route) or does not test the offline page blocks it, so every request is seen.
         self.context = browser.new_context(
             **PHONE, geolocation={"latitude": DEMO_LOCATION[0], "longitude": DEMO_LOCATION[1]},
-            permissions=["geolocation"])
+            permissions=["geolocation"], service_workers=service_workers)
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
         self.base, self.shots = base, shots
@@ -126,8 +128,8 @@ def phones(browser, live_server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     made: list[Phone] = []
 
-    def make(page: str, user: str | None = None) -> Phone:
-        phone = Phone(browser, live_server, ARTIFACTS)
+    def make(page: str, user: str | None = None, service_workers: str = "block") -> Phone:
+        phone = Phone(browser, live_server, ARTIFACTS, service_workers=service_workers)
         made.append(phone)
         phone.open(page)
         if user:

@@ -33,7 +33,7 @@ def report_offline(phone, description, photo_file):
 def test_reports_and_a_visit_made_without_signal_are_filed_once_each_when_it_returns(
         browser, live_server, photo_file):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    phone = Phone(browser, live_server, ARTIFACTS)
+    phone = Phone(browser, live_server, ARTIFACTS, service_workers="allow")
     try:
         phone.open("worker")
         phone.sign_in("gridworker")

@@ -34,7 +34,7 @@ def walk(phone, lngs):
 @pytest.mark.usefixtures("demo")
 def test_a_grid_workers_day_ends_on_the_supervisors_map_and_in_the_assessment(
         phones, photo_file, as_user):
-    worker = phones("worker", user="gridworker")
+    worker = phones("worker", user="gridworker", service_workers="allow")
     until(worker, "navigator.serviceWorker.controller !== null")
     worker.page.evaluate("localStorage.setItem('gridhub.patrol.every', '500')")
     worker.page.reload()
